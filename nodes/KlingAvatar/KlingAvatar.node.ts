@@ -1,0 +1,48 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import * as avatarVideo from './actions/avatarVideo/AvatarVideo.resource';
+import { router } from './actions/router';
+import * as speech from './actions/speech/Speech.resource';
+import { getVoices } from './methods/loadOptions';
+
+/**
+ * Programmatic rather than declarative: Create validates media before paying, waits on the
+ * whole batch with polling and downloads results, which routing rules cannot express.
+ */
+export class KlingAvatar implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Kling Avatar',
+		name: 'klingAvatar',
+		icon: { light: 'file:klingAvatar.svg', dark: 'file:klingAvatar.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
+		description: 'Create talking-avatar videos from a portrait and a voice with Kling AI',
+		defaults: { name: 'Kling Avatar' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'klingApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Avatar Video', value: 'avatarVideo' },
+					{ name: 'Speech', value: 'speech' },
+				],
+				default: 'avatarVideo',
+			},
+			...avatarVideo.description,
+			...speech.description,
+		],
+	};
+
+	methods = { loadOptions: { getVoices } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,229 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+import { idempotencyKey } from '../../../shared/idempotency';
+import { invalidInput } from '../../../shared/items';
+import { checkAudio, checkImage } from '../../../shared/media/validateMedia';
+import type { MediaSourceKind } from '../../../shared/mediaInput';
+import { describeMediaRef, resolveMediaInput } from '../../../shared/mediaInput';
+import { parseHttpUrl } from '../../../shared/mediaSource';
+import { executeTaskOperation } from '../../../shared/taskOperation';
+import { pollingOptionFields, waitAndDownloadProperties } from '../../../shared/waitOptions';
+import type { AudioRef, AvatarCreateRequest } from '../../avatarTaskApi';
+import { klingAvatarApi } from '../../avatarTaskApi';
+import { KLING_AUDIO_LIMITS, KLING_IMAGE_LIMITS, KLING_PROMPT_MAX_CHARS } from '../../limits';
+
+const displayOptions = { show: { resource: ['avatarVideo'], operation: ['create'] } };
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Image Source',
+		name: 'imageSource',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Binary File', value: 'binary', description: 'A file from an earlier node (e.g. Read Files, HTTP Request)' },
+			{ name: 'URL', value: 'url', description: 'A public http(s) link to the image' },
+			{ name: 'Base64', value: 'base64', description: 'Base64 text; a data:...;base64, prefix is removed' },
+		],
+		default: 'binary',
+	},
+	{
+		displayName: 'Input Binary Field',
+		name: 'imageBinaryProperty',
+		type: 'string',
+		default: 'data',
+		required: true,
+		hint: 'JPG or PNG, at most 10 MB, each side at least 300 px, aspect ratio between 1:2.5 and 2.5:1',
+		displayOptions: { show: { imageSource: ['binary'] } },
+	},
+	{
+		displayName: 'Image URL',
+		name: 'imageUrl',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'https://example.com/portrait.png',
+		hint: 'Must be reachable by Kling. JPG or PNG, at most 10 MB, each side at least 300 px.',
+		displayOptions: { show: { imageSource: ['url'] } },
+	},
+	{
+		displayName: 'Image (Base64)',
+		name: 'imageBase64',
+		type: 'string',
+		typeOptions: { rows: 2 },
+		default: '',
+		required: true,
+		displayOptions: { show: { imageSource: ['base64'] } },
+	},
+	{
+		displayName: 'Audio Source',
+		name: 'audioSource',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Binary File', value: 'binary', description: 'An audio file from an earlier node' },
+			{ name: 'URL', value: 'url', description: 'A public http(s) link to the audio' },
+			{ name: 'Base64', value: 'base64', description: 'Base64 text; a data:...;base64, prefix is removed' },
+			{ name: 'Kling TTS Audio ID', value: 'audioId', description: 'The audio ID from Speech → Create (valid 30 days)' },
+		],
+		default: 'binary',
+	},
+	{
+		displayName: 'Input Audio Binary Field',
+		name: 'audioBinaryProperty',
+		type: 'string',
+		default: 'audio',
+		required: true,
+		hint: 'MP3, WAV, M4A or AAC, at most 5 MB, 2 to 300 seconds',
+		displayOptions: { show: { audioSource: ['binary'] } },
+	},
+	{
+		displayName: 'Audio URL',
+		name: 'audioUrl',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'https://example.com/voice.mp3',
+		hint: 'MP3, WAV, M4A or AAC, at most 5 MB, 2 to 300 seconds',
+		displayOptions: { show: { audioSource: ['url'] } },
+	},
+	{
+		displayName: 'Audio (Base64)',
+		name: 'audioBase64',
+		type: 'string',
+		typeOptions: { rows: 2 },
+		default: '',
+		required: true,
+		displayOptions: { show: { audioSource: ['base64'] } },
+	},
+	{
+		displayName: 'Audio ID',
+		name: 'audioId',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. {{ $json.audioId }}',
+		description: 'The audio ID returned by Kling Avatar → Speech → Create',
+		displayOptions: { show: { audioSource: ['audioId'] } },
+	},
+	{
+		displayName: 'Prompt',
+		name: 'prompt',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '',
+		description: 'Optional: the avatar\'s actions, emotions and camera movement (at most 2500 characters)',
+	},
+	{
+		displayName: 'Mode',
+		name: 'mode',
+		type: 'options',
+		options: [
+			{ name: 'Standard', value: 'std', description: 'Cost-effective' },
+			{ name: 'Professional', value: 'pro', description: 'Higher quality, takes longer and costs more' },
+		],
+		default: 'std',
+	},
+	...waitAndDownloadProperties({ wait: true }),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Callback URL',
+				name: 'callbackUrl',
+				type: 'string',
+				default: '',
+				description: 'Kling POSTs the task object here on every status change',
+			},
+			{
+				displayName: 'External Task ID',
+				name: 'externalTaskId',
+				type: 'string',
+				default: '',
+				description:
+					'Your own ID for the task, unique in your Kling account. Running again with the same ID returns the existing task instead of paying for a new one. By default one is derived from the execution and item.',
+			},
+			...pollingOptionFields,
+			{
+				displayName: 'Watermark',
+				name: 'watermark',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to also generate a watermarked version (its URL is in watermarkVideoUrl)',
+			},
+		],
+	},
+];
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+const PROVIDER = 'Kling';
+
+async function buildRequest(ctx: IExecuteFunctions, i: number): Promise<AvatarCreateRequest> {
+	const imageSource = ctx.getNodeParameter('imageSource', i) as MediaSourceKind;
+	const image = await resolveMediaInput(ctx, i, {
+		source: imageSource,
+		value: String(ctx.getNodeParameter(sourceParameter('image', imageSource), i, '')),
+		field: 'Image',
+		provider: PROVIDER,
+		check: (buffer) => checkImage(buffer, KLING_IMAGE_LIMITS),
+	});
+
+	const audioSource = ctx.getNodeParameter('audioSource', i) as MediaSourceKind | 'audioId';
+	let audio: AudioRef;
+	if (audioSource === 'audioId') {
+		const id = String(ctx.getNodeParameter('audioId', i, '')).trim();
+		if (!id) throw invalidInput(ctx, i, 'Audio ID', 'the audio ID is empty', PROVIDER);
+		audio = { kind: 'audioId', id };
+	} else {
+		audio = await resolveMediaInput(ctx, i, {
+			source: audioSource,
+			value: String(ctx.getNodeParameter(sourceParameter('audio', audioSource), i, '')),
+			field: 'Audio',
+			provider: PROVIDER,
+			check: (buffer) => checkAudio(buffer, KLING_AUDIO_LIMITS),
+		});
+	}
+
+	const prompt = String(ctx.getNodeParameter('prompt', i, ''));
+	if (prompt.length > KLING_PROMPT_MAX_CHARS) {
+		throw invalidInput(ctx, i, 'Prompt', `the prompt has ${prompt.length} characters; the limit is ${KLING_PROMPT_MAX_CHARS}`, PROVIDER);
+	}
+	const mode = ctx.getNodeParameter('mode', i, 'std') as 'std' | 'pro';
+	const options = ctx.getNodeParameter('options', i, {}) as { callbackUrl?: string; externalTaskId?: string; watermark?: boolean };
+
+	let callbackUrl: string | undefined;
+	if (options.callbackUrl?.trim()) {
+		const parsed = parseHttpUrl(options.callbackUrl);
+		if (!parsed.ok) throw invalidInput(ctx, i, 'Callback URL', parsed.problem, PROVIDER);
+		callbackUrl = parsed.value;
+	}
+	const fingerprint = [describeMediaRef(image), audio.kind === 'audioId' ? `id:${audio.id}` : describeMediaRef(audio), prompt, mode].join('|');
+	return {
+		image,
+		audio,
+		prompt,
+		mode,
+		watermark: options.watermark,
+		callbackUrl,
+		externalTaskId: options.externalTaskId?.trim() || idempotencyKey(ctx, i, fingerprint),
+	};
+}
+
+function sourceParameter(media: 'image' | 'audio', source: MediaSourceKind): string {
+	if (source === 'binary') return `${media}BinaryProperty`;
+	return source === 'url' ? `${media}Url` : `${media}Base64`;
+}
+
+export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+	return await executeTaskOperation(this, items, {
+		api: klingAvatarApi(this),
+		waitDefault: true,
+		buildJob: async (i) => ({ itemIndex: i, request: await buildRequest(this, i) }),
+		videoFileName: (task) => `kling-avatar-${task.taskId}.mp4`,
+	});
+}

@@ -1,0 +1,67 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+import { invalidInput } from '../../../shared/items';
+import { executeTaskOperation } from '../../../shared/taskOperation';
+import { pollingOptionFields, waitAndDownloadProperties } from '../../../shared/waitOptions';
+import type { AvatarCreateRequest } from '../../avatarTaskApi';
+import { klingAvatarApi } from '../../avatarTaskApi';
+
+const displayOptions = { show: { resource: ['avatarVideo'], operation: ['get'] } };
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Find By',
+		name: 'findBy',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Task ID', value: 'taskId', description: 'The ID Kling gave the task' },
+			{ name: 'External Task ID', value: 'externalTaskId', description: 'Your own ID set at creation' },
+		],
+		default: 'taskId',
+	},
+	{
+		displayName: 'Task ID',
+		name: 'taskId',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. {{ $json.taskId }}',
+		displayOptions: { show: { findBy: ['taskId'] } },
+	},
+	{
+		displayName: 'External Task ID',
+		name: 'externalTaskId',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. {{ $json.externalTaskId }}',
+		displayOptions: { show: { findBy: ['externalTaskId'] } },
+	},
+	...waitAndDownloadProperties({ wait: false }),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [...pollingOptionFields],
+	},
+];
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+	return await executeTaskOperation<AvatarCreateRequest>(this, items, {
+		api: klingAvatarApi(this),
+		waitDefault: false,
+		buildJob: async (i) => {
+			const findBy = this.getNodeParameter('findBy', i) as 'taskId' | 'externalTaskId';
+			const id = String(this.getNodeParameter(findBy, i, '')).trim();
+			if (!id) throw invalidInput(this, i, findBy === 'taskId' ? 'Task ID' : 'External Task ID', 'the ID is empty', 'Kling');
+			// Kling's query path takes either ID.
+			return { itemIndex: i, taskId: id };
+		},
+		videoFileName: (task) => `kling-avatar-${task.taskId}.mp4`,
+	});
+}

@@ -1,0 +1,128 @@
+import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, JsonObject } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+import { throwIfCancelled } from '../shared/cancellation';
+import type { FailureKind } from '../shared/errors';
+import { transportFailure, withFailureKind } from '../shared/errors';
+import { klingBaseUrl } from './baseUrl';
+
+export const KLING_CREDENTIAL = 'klingApi';
+
+/** Reads are quick; creates carry Base64 media of up to ~20 MB. */
+const READ_TIMEOUT_MS = 60_000;
+const WRITE_TIMEOUT_MS = 180_000;
+
+interface KlingEnvelope {
+	code?: number;
+	message?: string;
+	request_id?: string;
+	data?: unknown;
+}
+
+/** Advice per documented error code (provider-apis.md §1.3, "Suggested action"). */
+const ADVICE: Record<number, string> = {
+	1000: 'Authentication failed: check the credential.',
+	1001: 'The Authorization header is empty: check the credential.',
+	1002: 'The token or API key is invalid: check the keys and the region (global and China keys do not work on each other\'s host).',
+	1003: 'The token is not valid yet: check this machine\'s clock.',
+	1004: 'The token has expired: check this machine\'s clock.',
+	1100: 'Account exception: check the account in the Kling console.',
+	1101: 'The account is in arrears: recharge it.',
+	1102: 'The resource pack is used up or expired: buy a pack.',
+	1103: 'The key has no permission for this API or model.',
+	1200: 'Invalid request parameters.',
+	1201: 'A parameter is invalid: see the message.',
+	1202: 'Invalid request method.',
+	1203: 'The requested resource does not exist.',
+	1300: 'A platform policy was triggered.',
+	1301: 'The content-safety policy was triggered: change the input.',
+	1302: 'Too many requests: slow down.',
+	1303: 'The account\'s concurrency limit (resource pack) is reached.',
+	1304: 'The IP whitelist policy was triggered: contact Kling support.',
+	5000: 'Kling internal error: try again later.',
+	5001: 'Kling is temporarily unavailable (maintenance): try again later.',
+	5002: 'Kling timed out internally: try again later.',
+};
+
+/**
+ * Decides how the engine treats a refused request. Reads are always safe to repeat;
+ * a create that died with a 5xx may have been processed, so it is "ambiguous".
+ */
+export function klingFailureKind(httpStatus: number, code: number | undefined, method: IHttpRequestMethods, message = ''): FailureKind {
+	if (code === 1303) return 'capacity';
+	if (code === 1302) return 'retryable';
+	if ((code !== undefined && code >= 5000 && code <= 5002) || httpStatus >= 500) {
+		return method === 'GET' ? 'retryable' : 'ambiguous';
+	}
+	if (code === 1201 && method === 'POST' && /external_task_id/i.test(message) && /exist|duplicat|unique|already/i.test(message)) {
+		return 'duplicate';
+	}
+	if (method === 'GET' && (code === 1203 || (httpStatus === 404 && code === undefined))) return 'notFound';
+	if (httpStatus === 429 && code === undefined) return 'retryable';
+	return 'fatal';
+}
+
+export interface KlingRequest {
+	method: IHttpRequestMethods;
+	path: string;
+	body?: IDataObject;
+	qs?: IDataObject;
+	itemIndex: number;
+	/** What the request does, for messages ("Creating the avatar task"). */
+	what: string;
+}
+
+const baseUrls = new WeakMap<object, Promise<string>>();
+
+/** The credential's API root, read once per execution context. */
+function baseUrlFor(ctx: IExecuteFunctions): Promise<string> {
+	let url = baseUrls.get(ctx);
+	if (!url) {
+		url = ctx.getCredentials(KLING_CREDENTIAL).then((c) => klingBaseUrl(c.region, c.baseUrl));
+		baseUrls.set(ctx, url);
+	}
+	return url;
+}
+
+/** One Kling API call: returns `data` of a `code: 0` answer, throws a classified NodeApiError otherwise. */
+export async function klingRequest<T = IDataObject>(ctx: IExecuteFunctions, request: KlingRequest): Promise<T> {
+	const { method, path, body, qs, itemIndex, what } = request;
+	const node = ctx.getNode();
+	let response: { statusCode: number; body: unknown };
+	try {
+		response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, KLING_CREDENTIAL, {
+			method,
+			url: `${await baseUrlFor(ctx)}${path}`,
+			body,
+			qs,
+			json: true,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout: method === 'GET' ? READ_TIMEOUT_MS : WRITE_TIMEOUT_MS,
+		})) as { statusCode: number; body: unknown };
+	} catch (error) {
+		throwIfCancelled(ctx);
+		// No HTTP answer: a read can simply be repeated, a create may have gone through.
+		return Promise.reject(
+			withFailureKind(transportFailure(node, error, what, itemIndex), method === 'GET' ? 'retryable' : 'ambiguous'),
+		);
+	}
+
+	const envelope = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as KlingEnvelope;
+	if (response.statusCode < 300 && envelope.code === 0) return envelope.data as T;
+
+	const code = typeof envelope.code === 'number' ? envelope.code : undefined;
+	const providerMessage = envelope.message || (typeof response.body === 'string' ? response.body.slice(0, 200) : '');
+	const kind = klingFailureKind(response.statusCode, code, method, providerMessage);
+	const error = new NodeApiError(node, (envelope as JsonObject) ?? {}, {
+		itemIndex,
+		httpCode: String(response.statusCode),
+		message: `${what} failed: Kling ${code !== undefined ? `code ${code}` : `HTTP ${response.statusCode}`}${providerMessage ? ` – ${providerMessage}` : ''}`,
+		description: [
+			code !== undefined ? ADVICE[code] : undefined,
+			envelope.request_id ? `Request ID: ${envelope.request_id}` : undefined,
+		]
+			.filter(Boolean)
+			.join(' '),
+	});
+	return Promise.reject(withFailureKind(error, kind));
+}

@@ -1,0 +1,69 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+import { readBinaryInput } from './binaryInput';
+import { invalidInput } from './items';
+import type { MediaViolation } from './media/validateMedia';
+import { parseBase64, parseHttpUrl } from './mediaSource';
+
+export type MediaSourceKind = 'binary' | 'url' | 'base64';
+
+/**
+ * A validated media input, small enough to keep for the whole batch: binary data is read
+ * again when the request is sent, so a large batch never holds every file in memory.
+ */
+export type MediaRef =
+	| { kind: 'url'; url: string }
+	| { kind: 'base64'; base64: string; bytes: number }
+	| { kind: 'binary'; property: string; bytes: number; fileName?: string };
+
+export interface MediaFieldSpec {
+	source: MediaSourceKind;
+	/** Binary property name, URL or Base64 text, depending on `source`. */
+	value: string;
+	/** Field name shown in errors, e.g. "Image". */
+	field: string;
+	provider: string;
+	/** Checks the bytes against the provider's limits. URLs are only checked for syntax. */
+	check(buffer: Buffer): MediaViolation | null;
+}
+
+/** Reads and validates one media input. Throws a NodeOperationError naming item and field. */
+export async function resolveMediaInput(ctx: IExecuteFunctions, itemIndex: number, spec: MediaFieldSpec): Promise<MediaRef> {
+	const invalid = (problem: string) => invalidInput(ctx, itemIndex, spec.field, problem, spec.provider);
+	if (spec.source === 'url') {
+		const url = parseHttpUrl(spec.value);
+		if (!url.ok) throw invalid(url.problem);
+		return { kind: 'url', url: url.value };
+	}
+	if (spec.source === 'base64') {
+		const parsed = parseBase64(spec.value);
+		if (!parsed.ok) throw invalid(parsed.problem);
+		const violation = spec.check(parsed.value.buffer);
+		if (violation) throw invalid(violation.message);
+		return { kind: 'base64', base64: parsed.value.base64, bytes: parsed.value.buffer.length };
+	}
+	const property = spec.value.trim();
+	if (!property) throw invalid('no binary property name is set');
+	let input;
+	try {
+		input = await readBinaryInput(ctx, itemIndex, property);
+	} catch (error) {
+		throw invalid(`no binary property "${property}" on this item (${(error as Error).message})`);
+	}
+	const violation = spec.check(input.buffer);
+	if (violation) throw invalid(`${violation.message}${input.fileName ? ` (file "${input.fileName}")` : ''}`);
+	return { kind: 'binary', property, bytes: input.buffer.length, fileName: input.fileName };
+}
+
+/** The text a JSON API takes for a media input: the URL, or the raw Base64 (no data: prefix). */
+export async function mediaRefToText(ctx: IExecuteFunctions, itemIndex: number, ref: MediaRef): Promise<string> {
+	if (ref.kind === 'url') return ref.url;
+	if (ref.kind === 'base64') return ref.base64;
+	return (await ctx.helpers.getBinaryDataBuffer(itemIndex, ref.property)).toString('base64');
+}
+
+/** A short description of a media input for idempotency fingerprints (never the content itself). */
+export function describeMediaRef(ref: MediaRef): string {
+	if (ref.kind === 'url') return `url:${ref.url}`;
+	if (ref.kind === 'base64') return `b64:${ref.bytes}:${ref.base64.slice(0, 64)}`;
+	return `bin:${ref.property}:${ref.bytes}:${ref.fileName ?? ''}`;
+}

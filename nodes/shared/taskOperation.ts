@@ -1,0 +1,88 @@
+import type { IBinaryKeyData, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { downloadToBinary } from './download';
+import { atItem, continueAfter, errorItem } from './items';
+import type { NormalizedTask } from './task';
+import type { TaskApi, TaskJob } from './taskEngine';
+import { runTasks } from './taskEngine';
+import type { WaitSettings } from './waitOptions';
+import { readWaitSettings } from './waitOptions';
+
+export interface TaskOperationConfig<Request> {
+	api: TaskApi<Request>;
+	/** Default of the Wait for Completion field for this operation. */
+	waitDefault: boolean;
+	/**
+	 * Reads and validates one item's parameters into a job (a create request or a task id).
+	 * Runs for every item before anything is sent, so bad input costs nothing.
+	 */
+	buildJob(itemIndex: number, settings: WaitSettings): Promise<TaskJob<Request>>;
+	/** File name for a downloaded result, e.g. "kling-avatar-<taskId>.mp4". */
+	videoFileName(task: NormalizedTask): string;
+	/** Optional check of the downloaded file (e.g. a checksum the provider publishes). */
+	verifyDownload?(task: NormalizedTask, binary: IBinaryKeyData, itemIndex: number): Promise<void>;
+}
+
+/**
+ * Create / Get for a whole batch: validate every item, submit them all, wait on the set,
+ * download results, and return one output item per input item (with pairedItem).
+ */
+export async function executeTaskOperation<Request>(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+	config: TaskOperationConfig<Request>,
+): Promise<INodeExecutionData[]> {
+	const settings: WaitSettings[] = [];
+	const early = new Map<number, Error>();
+	const jobs: Array<TaskJob<Request>> = [];
+
+	for (let i = 0; i < items.length; i++) {
+		try {
+			settings[i] = readWaitSettings(ctx, i, config.waitDefault);
+			const job = await config.buildJob(i, settings[i]);
+			jobs.push({ ...job, wait: settings[i].wait, maxWaitMs: settings[i].maxWaitMs, schedule: settings[i].schedule });
+		} catch (error) {
+			if (!continueAfter(ctx, error)) throw atItem(error, i);
+			early.set(i, error);
+		}
+	}
+
+	const outcomes = await runTasks(ctx, config.api, jobs, {
+		wait: config.waitDefault,
+		maxWaitMs: 10 * 60_000,
+		stopOnFirstError: !ctx.continueOnFail(),
+		onSucceeded: async (task, i) => {
+			if (!settings[i].download) return undefined;
+			if (!task.videoUrl) {
+				throw new NodeOperationError(ctx.getNode(), `${config.api.provider} task ${task.taskId} succeeded but returned no video URL`, {
+					itemIndex: i,
+				});
+			}
+			const binary: IBinaryKeyData = {
+				[settings[i].videoProperty]: await downloadToBinary(ctx, task.videoUrl, config.videoFileName(task), 'video/mp4', i),
+			};
+			if (config.verifyDownload) await config.verifyDownload(task, binary, i);
+			return binary;
+		},
+	});
+
+	const byItem = new Map(outcomes.map((o) => [o.itemIndex, o]));
+	const output: INodeExecutionData[] = [];
+	for (let i = 0; i < items.length; i++) {
+		const error = early.get(i);
+		const outcome = byItem.get(i);
+		if (error) {
+			output.push(errorItem(error, i));
+		} else if (outcome?.error) {
+			output.push(
+				errorItem(atItem(outcome.error, i), i, {
+					taskId: outcome.taskId ?? null,
+					...(outcome.task ? { status: outcome.task.status, externalTaskId: outcome.task.externalTaskId } : {}),
+				}),
+			);
+		} else if (outcome?.task) {
+			output.push({ json: outcome.task, ...(outcome.binary ? { binary: outcome.binary } : {}), pairedItem: { item: i } });
+		}
+	}
+	return output;
+}

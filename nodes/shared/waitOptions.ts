@@ -1,0 +1,91 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { PollSchedule } from './schedule';
+import { DEFAULT_POLL_SCHEDULE } from './schedule';
+
+/**
+ * The "Wait for Completion / Max Wait / Download Video" fields that every provider's Create and
+ * Get share, and their reader. Kept here so all nodes behave and read the same. The operation
+ * adds its resource/operation display options with updateDisplayOptions (a deep merge).
+ */
+export function waitAndDownloadProperties(defaults: { wait: boolean }): INodeProperties[] {
+	const waitField: INodeProperties = {
+		displayName: 'Wait for Completion',
+		name: 'waitForCompletion',
+		type: 'boolean',
+		default: true,
+		description: 'Whether to wait until the task is finished (all items are waited on together) instead of returning at once',
+	};
+	return [
+		{ ...waitField, default: defaults.wait },
+		{
+			displayName: 'Max Wait (Minutes)',
+			name: 'maxWaitMinutes',
+			type: 'number',
+			typeOptions: { minValue: 0.1, numberPrecision: 1 },
+			default: 10,
+			description: 'How long to wait for one task. When reached, the item fails with its task ID so you can continue with Get.',
+			displayOptions: { show: { waitForCompletion: [true] } },
+		},
+		{
+			displayName: 'Download Video',
+			name: 'downloadVideo',
+			type: 'boolean',
+			default: true,
+			description: 'Whether to download the finished video into a binary property (provider links expire after some days)',
+		},
+		{
+			displayName: 'Put Video in Field',
+			name: 'videoBinaryProperty',
+			type: 'string',
+			default: 'video',
+			required: true,
+			hint: 'The name of the output binary property to put the video in',
+			displayOptions: { show: { downloadVideo: [true] } },
+		},
+	];
+}
+
+/** Advanced polling knobs, placed under a node's "Options" collection. */
+export const pollingOptionFields: INodeProperties[] = [
+	{
+		displayName: 'First Poll After (Seconds)',
+		name: 'pollMinIntervalSeconds',
+		type: 'number',
+		typeOptions: { minValue: 0.1, numberPrecision: 1 },
+		default: 2,
+		description: 'Shortest time between two status checks of a task; later checks space out to 10% of the time waited',
+	},
+	{
+		displayName: 'Longest Poll Interval (Seconds)',
+		name: 'pollMaxIntervalSeconds',
+		type: 'number',
+		typeOptions: { minValue: 0.1, numberPrecision: 1 },
+		default: 30,
+		description: 'Longest time between two status checks of a task',
+	},
+];
+
+export interface WaitSettings {
+	wait: boolean;
+	maxWaitMs: number;
+	download: boolean;
+	videoProperty: string;
+	schedule: PollSchedule;
+}
+
+export function readWaitSettings(ctx: IExecuteFunctions, itemIndex: number, waitDefault: boolean): WaitSettings {
+	const options = ctx.getNodeParameter('options', itemIndex, {}) as {
+		pollMinIntervalSeconds?: number;
+		pollMaxIntervalSeconds?: number;
+	};
+	const minIntervalMs = Math.max(100, (options.pollMinIntervalSeconds ?? DEFAULT_POLL_SCHEDULE.minIntervalMs / 1000) * 1000);
+	const maxIntervalMs = Math.max(minIntervalMs, (options.pollMaxIntervalSeconds ?? DEFAULT_POLL_SCHEDULE.maxIntervalMs / 1000) * 1000);
+	const download = ctx.getNodeParameter('downloadVideo', itemIndex, true) as boolean;
+	return {
+		wait: ctx.getNodeParameter('waitForCompletion', itemIndex, waitDefault) as boolean,
+		maxWaitMs: Math.max(1, (ctx.getNodeParameter('maxWaitMinutes', itemIndex, 10) as number) * 60_000),
+		download,
+		videoProperty: download ? String(ctx.getNodeParameter('videoBinaryProperty', itemIndex, 'video')).trim() || 'video' : 'video',
+		schedule: { ...DEFAULT_POLL_SCHEDULE, minIntervalMs, maxIntervalMs },
+	};
+}
