@@ -4,8 +4,8 @@
  * format 'unknown', a recognised file whose length cannot be read gives durationSeconds null.
  *
  * Cost: WAV, M4A, FLAC, OGG and MP3-with-Xing/VBRI read a handful of headers. Raw ADTS and
- * MP3 without a Xing/VBRI frame hop from frame header to frame header (a few thousand
- * small reads for a 5 MB file), because that is the only exact length they have.
+ * MP3 without a Xing/VBRI frame hop from frame header to frame header (up to ~70k
+ * allocation-free reads for a 5 MB file, under a millisecond), as that is their only exact length.
  */
 
 export type AudioFormat = 'mp3' | 'wav' | 'm4a' | 'aac' | 'ogg' | 'flac' | 'unknown';

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { IDataObject, INode, INodeParameters } from 'n8n-workflow';
+import type { Emulator, EmulatorOptions } from '../../emulator/server';
+import { startEmulator } from '../../emulator/server';
+import type { EngineOptions, InputItem, RunWorkflowOptions, WorkflowRun } from '../harness/engine';
+import { Engine } from '../harness/engine';
+
+export const PACKAGE_DIR = resolve(__dirname, '../..');
+export const PACKAGE = 'n8n-nodes-talking-avatar';
+export const fixture = (name: string): Buffer => readFileSync(join(PACKAGE_DIR, 'test/fixtures', name));
+export const asset = (name: string): Buffer => readFileSync(join(PACKAGE_DIR, 'emulator/assets', name));
+
+export interface TestBed {
+	emulator: Emulator;
+	engine: Engine;
+	close(): Promise<void>;
+}
+
+/** A real emulator on 127.0.0.1 and a real n8n engine that loaded the built package. */
+export async function startTestBed(emulatorOptions: EmulatorOptions = {}, engineOptions: Partial<EngineOptions> = {}): Promise<TestBed> {
+	const emulator = await startEmulator(emulatorOptions);
+	const engine = await Engine.create({ packageDir: PACKAGE_DIR, ...engineOptions });
+	return {
+		emulator,
+		engine,
+		async close() {
+			await engine.close();
+			await emulator.close();
+		},
+	};
+}
+
+export function nodeOf(type: string, parameters: INodeParameters, extra: Partial<INode> = {}): INode {
+	return {
+		id: `${type}-${extra.name ?? 'node'}`.replace(/[^a-z0-9-]/gi, '-'),
+		name: 'Node',
+		type: `${PACKAGE}.${type}`,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters,
+		...extra,
+	};
+}
+
+/** Runs a single node on the given items. */
+export function runNode(
+	engine: Engine,
+	node: INode,
+	items: InputItem[],
+	credentials: RunWorkflowOptions['credentials'],
+	extra: Partial<RunWorkflowOptions> = {},
+): Promise<WorkflowRun> {
+	return engine.run({ nodes: [node], connections: {}, items, credentials, ...extra });
+}
+
+export const jsonOf = (run: WorkflowRun, node = 'Node'): IDataObject[] => run.output(node).map((i) => i.json);

@@ -1,0 +1,238 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+	checkAudio,
+	checkImage,
+	formatBytes,
+	type AudioLimits,
+	type ImageLimits,
+} from '../../../nodes/shared/media/validateMedia';
+
+const FIXTURES = join(__dirname, '..', '..', 'fixtures');
+const load = (name: string): Buffer => readFileSync(join(FIXTURES, name));
+const MB = 1024 * 1024;
+
+// Test-local limits shaped like a provider's (the real ones live in each provider folder).
+const IMAGE: ImageLimits = { formats: ['jpeg', 'png'], maxBytes: 10 * MB, minSidePx: 300, minAspect: 0.4, maxAspect: 2.5 };
+const AUDIO: AudioLimits = { formats: ['mp3', 'wav', 'm4a', 'aac'], maxBytes: 5 * MB, minSeconds: 2, maxSeconds: 300 };
+
+/** Signature + IHDR, optionally zero-padded to a total size: all probeImage reads is the header. */
+function png(width: number, height: number, totalBytes = 33): Buffer {
+	const b = Buffer.alloc(Math.max(33, totalBytes));
+	Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
+	b.writeUInt32BE(13, 8);
+	b.write('IHDR', 12, 'latin1');
+	b.writeUInt32BE(width, 16);
+	b.writeUInt32BE(height, 20);
+	b[24] = 8;
+	b[25] = 2;
+	return b;
+}
+
+/**
+ * 8 kHz mono 8-bit PCM (byte rate 8000). The data chunk size in the header is the length
+ * probeAudio reports, but never more than the bytes actually present: see probeAudio's WAV notes.
+ */
+function wav(seconds: number, presentSeconds = seconds): Buffer {
+	const head = Buffer.alloc(44);
+	head.write('RIFF', 0, 'latin1');
+	head.writeUInt32LE(36 + Math.round(seconds * 8000), 4);
+	head.write('WAVEfmt ', 8, 'latin1');
+	head.writeUInt32LE(16, 16);
+	head.writeUInt16LE(1, 20);
+	head.writeUInt16LE(1, 22);
+	head.writeUInt32LE(8000, 24);
+	head.writeUInt32LE(8000, 28);
+	head.writeUInt16LE(1, 32);
+	head.writeUInt16LE(8, 34);
+	head.write('data', 36, 'latin1');
+	head.writeUInt32LE(Math.round(seconds * 8000), 40);
+	return Buffer.concat([head, Buffer.alloc(Math.round(presentSeconds * 8000), 0x80)]);
+}
+
+describe('formatBytes', () => {
+	it.each([
+		[10 * MB, '10.0 MB'],
+		[11 * MB, '11.0 MB'],
+		[512 * 1024, '512 KB'],
+		[1536, '2 KB'],
+		[900, '900 bytes'],
+		[1024 * 1024 - 100, '1.0 MB'],
+		[5.5 * MB, '5.5 MB'],
+		[3 * 1024 * MB, '3.0 GB'],
+	])('%d bytes → %s', (n, text) => {
+		expect(formatBytes(n)).toBe(text);
+	});
+});
+
+describe('checkImage', () => {
+	it.each(['portrait.png', 'portrait.jpg', 'portrait-progressive.jpg'])('accepts %s', (name) => {
+		expect(checkImage(load(name), IMAGE)).toBeNull();
+	});
+
+	it('rejects an 11 MB PNG for size even though its header is fine', () => {
+		const v = checkImage(png(512, 640, 11 * MB), IMAGE);
+		expect(v).toEqual({
+			problem: 'tooLarge',
+			measured: '11.0 MB',
+			limit: '10.0 MB',
+			message: 'image is 11.0 MB; the limit is 10.0 MB',
+		});
+	});
+
+	it('checks size before format (an oversized GIF is called oversized)', () => {
+		const gif = Buffer.concat([load('anim.gif'), Buffer.alloc(11 * MB)]);
+		expect(checkImage(gif, IMAGE)?.problem).toBe('tooLarge');
+	});
+
+	it('shows exact bytes when the file is only just over the limit', () => {
+		expect(checkImage(png(512, 640, 10 * MB + 1), IMAGE)?.message).toBe(
+			'image is 10485761 bytes; the limit is 10485760 bytes (10.0 MB)',
+		);
+		expect(checkImage(png(512, 640, 10 * MB), IMAGE)).toBeNull();
+	});
+
+	it('rejects a GIF for format, naming jpeg as jpg and jpeg', () => {
+		expect(checkImage(load('anim.gif'), IMAGE)).toEqual({
+			problem: 'unsupportedFormat',
+			measured: 'gif',
+			limit: 'jpg, jpeg, png',
+			message: 'image format is gif; allowed: jpg, jpeg, png',
+		});
+	});
+
+	it('takes the allowed list from the limits', () => {
+		expect(checkImage(load('portrait.png'), { ...IMAGE, formats: ['jpeg'] })?.message).toBe(
+			'image format is png; allowed: jpg, jpeg',
+		);
+	});
+
+	it('rejects content it cannot recognise, whatever the file was called', () => {
+		expect(checkImage(load('voice.mp3'), IMAGE)?.message).toBe(
+			'image format could not be recognised from its content; allowed: jpg, jpeg, png',
+		);
+	});
+
+	it('rejects an image whose size cannot be read from the header', () => {
+		// The baseline fixture cut before its SOF0 segment.
+		const jpeg = load('portrait.jpg');
+		const cut = jpeg.subarray(0, jpeg.indexOf(Buffer.from([0xff, 0xc0])));
+		expect(checkImage(cut, IMAGE)).toMatchObject({
+			problem: 'unreadableDimensions',
+			message: 'image dimensions could not be read from the file header',
+		});
+	});
+
+	it('rejects a too-small image with both sides in the message', () => {
+		expect(checkImage(png(200, 150), IMAGE)).toEqual({
+			problem: 'tooSmall',
+			measured: '200×150 px',
+			limit: 'at least 300 px per side',
+			message: 'image is 200×150 px; each side must be at least 300 px',
+		});
+		expect(checkImage(load('tiny.png'), IMAGE)?.message).toBe('image is 100×100 px; each side must be at least 300 px');
+	});
+
+	it('accepts 300×300 and rejects 299×300 and 300×299', () => {
+		expect(checkImage(png(300, 300), IMAGE)).toBeNull();
+		expect(checkImage(png(299, 300), IMAGE)?.problem).toBe('tooSmall');
+		expect(checkImage(png(300, 299), IMAGE)?.problem).toBe('tooSmall');
+	});
+
+	it('rejects the 3:1 fixture with the ratio, the size and the window', () => {
+		expect(checkImage(load('wide.png'), IMAGE)).toEqual({
+			problem: 'aspectRatio',
+			measured: '3.00:1',
+			limit: 'between 1:2.5 and 2.5:1',
+			message: 'image aspect ratio is 3.00:1 (1200×400 px); it must be between 1:2.5 and 2.5:1',
+		});
+	});
+
+	it('accepts exactly 2.5:1 and 1:2.5, rejects 2.51:1 and 1:2.51', () => {
+		expect(checkImage(png(1000, 400), IMAGE)).toBeNull();
+		expect(checkImage(png(400, 1000), IMAGE)).toBeNull();
+		expect(checkImage(png(1004, 400), IMAGE)?.message).toBe(
+			'image aspect ratio is 2.51:1 (1004×400 px); it must be between 1:2.5 and 2.5:1',
+		);
+		expect(checkImage(png(400, 1004), IMAGE)?.message).toBe(
+			'image aspect ratio is 1:2.51 (400×1004 px); it must be between 1:2.5 and 2.5:1',
+		);
+	});
+
+	it('adds decimals rather than print a rejected ratio that looks allowed', () => {
+		// 2501/1000 = 2.501 would print as "2.50:1"
+		expect(checkImage(png(2501, 1000), IMAGE)?.measured).toBe('2.501:1');
+	});
+});
+
+describe('checkAudio', () => {
+	it.each(['voice.mp3', 'voice-vbr.mp3', 'voice.wav', 'voice.m4a', 'voice-faststart.m4a', 'voice.aac'])('accepts %s', (name) => {
+		expect(checkAudio(load(name), AUDIO)).toBeNull();
+	});
+
+	it('rejects 6 MB of audio for size, before reading anything else', () => {
+		// A valid WAV header over 6 MB of samples: still a size problem first.
+		const big = wav(6 * MB / 8000);
+		expect(big.length).toBeGreaterThan(6 * MB);
+		expect(checkAudio(big, AUDIO)).toMatchObject({ problem: 'tooLarge', message: 'audio is 6.0 MB; the limit is 5.0 MB' });
+		expect(checkAudio(Buffer.alloc(6 * MB), AUDIO)?.message).toBe('audio is 6.0 MB; the limit is 5.0 MB');
+	});
+
+	it('rejects a WAV whose header says 301 s', () => {
+		// 301 s at 8000 bytes/s = 2.4 MB of data, all present, so it is under the 5 MB limit.
+		const b = wav(301);
+		expect(b.length).toBeLessThan(5 * MB);
+		expect(checkAudio(b, AUDIO)).toEqual({
+			problem: 'tooLong',
+			measured: '301.0 s',
+			limit: 'between 2 and 300 s',
+			message: 'audio is 301.0 s long; it must be between 2 and 300 s',
+		});
+		expect(checkAudio(wav(300), AUDIO)).toBeNull();
+	});
+
+	it('measures a truncated WAV by the bytes present, not the length its header claims', () => {
+		// Decision: the provider can only play what was uploaded. Header says 301 s, 1 s arrived.
+		expect(checkAudio(wav(301, 1), AUDIO)?.message).toBe('audio is 1.0 s long; it must be between 2 and 300 s');
+	});
+
+	it('rejects the 1.0 s fixture as too short', () => {
+		expect(checkAudio(load('short.wav'), AUDIO)).toEqual({
+			problem: 'tooShort',
+			measured: '1.0 s',
+			limit: 'between 2 and 300 s',
+			message: 'audio is 1.0 s long; it must be between 2 and 300 s',
+		});
+	});
+
+	it('accepts exactly 2 s and adds decimals rather than print "2.0 s" for 1.96 s', () => {
+		expect(checkAudio(wav(2), AUDIO)).toBeNull();
+		expect(checkAudio(wav(1.96), AUDIO)?.measured).toBe('1.96 s');
+	});
+
+	it('names an unsupported format and the allowed ones', () => {
+		expect(checkAudio(load('voice.ogg'), AUDIO)).toEqual({
+			problem: 'unsupportedFormat',
+			measured: 'ogg',
+			limit: 'mp3, wav, m4a, aac',
+			message: 'audio format is ogg; allowed: mp3, wav, m4a, aac',
+		});
+		expect(checkAudio(load('voice.flac'), AUDIO)?.message).toBe('audio format is flac; allowed: mp3, wav, m4a, aac');
+	});
+
+	it('rejects content it cannot recognise', () => {
+		expect(checkAudio(load('portrait.png'), AUDIO)?.message).toBe(
+			'audio format could not be recognised from its content; allowed: mp3, wav, m4a, aac',
+		);
+		expect(checkAudio(Buffer.from('hello, this is not audio at all'), AUDIO)?.problem).toBe('unknownFormat');
+	});
+
+	it('rejects audio whose length cannot be read (M4A cut before its moov box)', () => {
+		expect(checkAudio(load('voice.m4a').subarray(0, 4000), AUDIO)).toEqual({
+			problem: 'unreadableDuration',
+			measured: 'unknown',
+			limit: 'between 2 and 300 s',
+			message: 'audio length could not be read from the file header',
+		});
+	});
+});

@@ -1,0 +1,47 @@
+import { parseBase64, parseHttpUrl } from '../../nodes/shared/mediaSource';
+
+describe('parseHttpUrl', () => {
+	it.each(['https://example.com/a.png', 'http://127.0.0.1:8787/assets/portrait.jpg'])('accepts %s', (url) => {
+		expect(parseHttpUrl(url)).toEqual({ ok: true, value: url });
+	});
+
+	it.each([
+		['', 'empty'],
+		['/tmp/portrait.png', 'local file path'],
+		['./portrait.png', 'local file path'],
+		['C:\\images\\a.png', 'local file path'],
+		['file:///tmp/a.png', 'local file path'],
+		['ftp://example.com/a.png', 'only http and https'],
+		['htp:/broken', 'only http and https'],
+		['not a url', 'not a valid URL'],
+	])('refuses %j (%s)', (url, reason) => {
+		const result = parseHttpUrl(url);
+		expect(result.ok).toBe(false);
+		if (!result.ok) expect(result.problem).toContain(reason);
+	});
+});
+
+describe('parseBase64', () => {
+	const bytes = Buffer.from('hello talking avatar');
+	const b64 = bytes.toString('base64');
+
+	it('decodes plain Base64 and strips a data: prefix (never sent)', () => {
+		for (const input of [b64, `data:image/png;base64,${b64}`, ` ${b64.slice(0, 8)}\n${b64.slice(8)} `]) {
+			const result = parseBase64(input);
+			expect(result.ok).toBe(true);
+			if (result.ok) {
+				expect(result.value.buffer.equals(bytes)).toBe(true);
+				expect(result.value.base64).toBe(b64);
+			}
+		}
+	});
+
+	it('accepts base64url and missing padding', () => {
+		const result = parseBase64(Buffer.from([0xfb, 0xff, 0xfe]).toString('base64url'));
+		expect(result.ok && [...result.value.buffer]).toEqual([0xfb, 0xff, 0xfe]);
+	});
+
+	it.each(['', 'data:text/plain,hello', 'not base64!', 'abcde'])('refuses %j', (input) => {
+		expect(parseBase64(input).ok).toBe(false);
+	});
+});
