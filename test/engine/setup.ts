@@ -6,10 +6,12 @@ import { startEmulator } from '../../emulator/server';
 import type { EngineOptions, InputItem, RunWorkflowOptions, WorkflowRun } from '../harness/engine';
 import { Engine } from '../harness/engine';
 
-export const PACKAGE_DIR = resolve(__dirname, '../..');
+const REPO_DIR = resolve(__dirname, '../..');
+/** The built package under test: this repo, or a private build (`scripts/run.sh build-to <dir>`). */
+export const PACKAGE_DIR = process.env.TEST_PACKAGE_DIR ? resolve(process.env.TEST_PACKAGE_DIR) : REPO_DIR;
 export const PACKAGE = 'n8n-nodes-talking-avatar';
-export const fixture = (name: string): Buffer => readFileSync(join(PACKAGE_DIR, 'test/fixtures', name));
-export const asset = (name: string): Buffer => readFileSync(join(PACKAGE_DIR, 'emulator/assets', name));
+export const fixture = (name: string): Buffer => readFileSync(join(REPO_DIR, 'test/fixtures', name));
+export const asset = (name: string): Buffer => readFileSync(join(REPO_DIR, 'emulator/assets', name));
 
 export interface TestBed {
 	emulator: Emulator;
