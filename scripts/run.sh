@@ -11,6 +11,16 @@ build_package() {
   gulp build:icons >/dev/null
 }
 
+# A complete package (package.json + dist/) in another folder, for parallel work:
+# engine tests load it with TEST_PACKAGE_DIR=<dir>.
+build_package_to() {
+  local out="$1"
+  rm -rf "$out" && mkdir -p "$out"
+  tsc -p tsconfig.json --outDir "$out/dist" --incremental false
+  (cd "$ROOT" && find nodes credentials -name '*.svg' -o -name '*.png' | while read -r f; do mkdir -p "$out/dist/$(dirname "$f")"; cp "$f" "$out/dist/$f"; done)
+  cp package.json "$out/"
+}
+
 # Emulator, demo and benchmark scripts are TypeScript too; they compile into the ignored .build/.
 build_dev() {
   rm -rf .build
@@ -21,9 +31,11 @@ task="${1:-}"; shift || true
 case "$task" in
   build) ensure_deps; build_package ;;
   dev-build) ensure_deps; build_package; build_dev ;;
+  build-to) ensure_deps; build_package_to "${1:?usage: build-to <dir>}" ;;
   lint) ensure_deps; [ -d dist ] || build_package; node scripts/lint.mjs ;;
   test) ensure_deps; build_package; jest "$@" ;;
   emulator) ensure_deps; build_dev; exec node .build/emulator/cli.js "$@" ;;
   demo) ensure_deps; build_package; build_dev; exec node .build/scripts/demo.js "$@" ;;
-  *) echo "usage: scripts/run.sh <build|dev-build|lint|test|emulator|demo>" >&2; exit 2 ;;
+  bench) ensure_deps; build_package; build_dev; exec node .build/bench/run.js "$@" ;;
+  *) echo "usage: scripts/run.sh <build|build-to|dev-build|lint|test|emulator|demo|bench>" >&2; exit 2 ;;
 esac
