@@ -12,7 +12,11 @@ import * as path from 'node:path';
 import { BodyTooLargeError, readBody, resolveAssetsDir, sendFile, sendJson } from './http';
 import type { Req, Res } from './http';
 import { createKlingEmulator } from './kling';
+import type { AkoolConfig, AkoolEmulator } from './akool';
+import { createAkoolEmulator } from './akool';
 import type { KlingConfig, KlingEmulator } from './kling';
+import type { MingyanConfig, MingyanEmulator } from './mingyan';
+import { createMingyanEmulator } from './mingyan';
 
 /** A provider mounted in the emulator. */
 export interface ProviderHandler {
@@ -38,6 +42,8 @@ export interface EmulatorOptions {
 	/** 127.0.0.1 unless told otherwise. */
 	host?: string;
 	kling?: Partial<KlingConfig>;
+	akool?: Partial<AkoolConfig>;
+	mingyan?: Partial<MingyanConfig>;
 	/** Overrides the assets folder (default emulator/assets/). */
 	assetsDir?: string;
 	/** Largest request body accepted (default 64 MB; a 10 MB image is ~13.4 MB as base64). */
@@ -49,6 +55,10 @@ export interface Emulator {
 	url: string;
 	port: number;
 	kling: KlingEmulator;
+	/** Akool API under /api/open/v3/... (base URL = url). */
+	akool: AkoolEmulator;
+	/** Mingyan DigitalHuman API under /kyyReactApiServer/... (base URL = url + '/kyyReactApiServer'). */
+	mingyan: MingyanEmulator;
 	context: EmulatorContext;
 	/** Adds a provider handler (tried after the ones already mounted). */
 	mount(handler: ProviderHandler): void;
@@ -68,7 +78,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 	const sockets = new Set<Socket>();
 
 	const kling = createKlingEmulator(context, options.kling);
-	handlers.push(kling);
+	const akool = createAkoolEmulator(context, options.akool);
+	const mingyan = createMingyanEmulator(context, options.mingyan);
+	handlers.push(kling, akool, mingyan);
 
 	const server = http.createServer((req, res) => {
 		void dispatch(req, res).catch((err: Error) => {
@@ -136,6 +148,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		url: baseUrl,
 		port,
 		kling,
+		akool,
+		mingyan,
 		context,
 		mount(handler: ProviderHandler) {
 			handlers.push(handler);
