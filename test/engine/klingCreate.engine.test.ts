@@ -9,7 +9,7 @@ describe('Kling Avatar → Create, through the n8n engine against the emulator',
 	beforeAll(async () => {
 		bed = await startTestBed({ kling: { submittedMs: 150, processingMs: 600, concurrencyLimit: 50 } });
 	});
-	afterAll(async () => bed.close());
+	afterAll(async () => bed?.close());
 	beforeEach(() => bed.emulator.reset());
 
 	it('creates from binary image + binary audio, waits, and downloads the video bytes the emulator served', async () => {

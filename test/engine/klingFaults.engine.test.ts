@@ -12,7 +12,7 @@ describe('Kling Avatar: failures, limits and the network', () => {
 	beforeAll(async () => {
 		bed = await startTestBed({ kling: { submittedMs: 150, processingMs: 500, concurrencyLimit: 50 } });
 	});
-	afterAll(async () => bed.close());
+	afterAll(async () => bed?.close());
 	beforeEach(() => bed.emulator.reset());
 
 	it('a failed task raises a NodeApiError with the provider reason and the task id', async () => {

@@ -73,7 +73,7 @@ describe('Kling Avatar: bad input is refused before any paid request', () => {
 	beforeAll(async () => {
 		bed = await startTestBed();
 	});
-	afterAll(async () => bed.close());
+	afterAll(async () => bed?.close());
 	beforeEach(() => bed.emulator.reset());
 
 	it('has at least 15 cases', () => expect(cases.length).toBeGreaterThanOrEqual(15));

@@ -22,7 +22,14 @@ export interface TestBed {
 /** A real emulator on 127.0.0.1 and a real n8n engine that loaded the built package. */
 export async function startTestBed(emulatorOptions: EmulatorOptions = {}, engineOptions: Partial<EngineOptions> = {}): Promise<TestBed> {
 	const emulator = await startEmulator(emulatorOptions);
-	const engine = await Engine.create({ packageDir: PACKAGE_DIR, ...engineOptions });
+	let engine: Engine;
+	try {
+		engine = await Engine.create({ packageDir: PACKAGE_DIR, ...engineOptions });
+	} catch (error) {
+		// A package that fails to load must fail the suite, not leave a server that keeps jest alive.
+		await emulator.close();
+		throw error;
+	}
 	return {
 		emulator,
 		engine,
