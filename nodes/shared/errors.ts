@@ -46,16 +46,19 @@ export const isCancellation = (error: unknown): boolean => error instanceof Exec
 /**
  * An error raised by httpRequest when no HTTP response arrived: connection refused or reset,
  * DNS, timeout, abort. With `ignoreHttpStatusErrors` every HTTP answer is returned instead.
+ * The network code goes into the description: n8n rewrites any message that contains one
+ * (e.g. ECONNRESET) into a generic sentence, which would lose what failed.
  */
 export function transportFailure(node: INode, cause: unknown, what: string, itemIndex?: number): NodeApiError {
-	const error =
-		cause instanceof NodeApiError
-			? cause
-			: new NodeApiError(node, (cause ?? {}) as JsonObject, { itemIndex });
 	const code = networkCode(cause);
-	error.message = `${what} failed: no answer from the server${code ? ` (${code})` : ''}`;
-	if (itemIndex !== undefined) error.context.itemIndex = itemIndex;
-	return error;
+	const detail = cause instanceof Error ? cause.message : String(cause ?? '');
+	return new NodeApiError(node, {} as JsonObject, {
+		itemIndex,
+		message: `${what} failed: no answer from the server`,
+		description: [code ? `Network error ${code}.` : undefined, detail && !detail.includes(what) ? `Detail: ${detail}` : undefined]
+			.filter(Boolean)
+			.join(' '),
+	});
 }
 
 function networkCode(cause: unknown): string | undefined {
