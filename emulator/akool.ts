@@ -1,0 +1,810 @@
+/**
+ * Akool emulator (provider-apis.md §2): getToken + both auth modes, the `{code,msg,data}` envelope,
+ * avatar list / detail / create, talking-avatar create, get by video_model_id, a real MP4 result,
+ * and encrypted + signed webhooks on every status change. Dev-only code.
+ *
+ * All routes live under /api/open/v3/ at the root (base URL = the emulator URL). Result videos
+ * are served without auth from /api/open/v3/emulator/files/<_id>.mp4.
+ */
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { akoolEncrypt, akoolSign } from './akoolCrypto';
+import { destroySocket, postJson, queryInt, sendFile, sendJson, sleep } from './http';
+import type { Req, Res } from './http';
+import { signHs256 } from './jwt';
+import type { EmulatorContext, ProviderHandler } from './server';
+
+// ───────────────────────────── public types ─────────────────────────────
+
+export type AkoolStatus = 1 | 2 | 3 | 4;
+
+export interface AkoolConfig {
+	/** getToken pair; also the webhook IV (clientId) and AES key (clientSecret: 16, 24 or 32 bytes). */
+	clientId: string;
+	clientSecret: string;
+	/** Accepted in x-api-key. Akool: the API key is the same value as the client secret. */
+	apiKey: string;
+	/** Lifetime of tokens from getToken. Default one year. */
+	tokenTtlMs: number;
+	/** HTTP status of auth errors (1101, 1102). Akool does not document it; default 200 (the code carries the error). */
+	authErrorHttpStatus: number;
+	/** Time a video stays queueing (1), then processing (2). Defaults 1000 / 3000 ms. */
+	queueMs: number;
+	processingMs: number;
+	/** Same for uploaded avatars. Defaults 500 / 1500 ms. */
+	avatarQueueMs: number;
+	avatarProcessingMs: number;
+	/** Decided at creation: a reason makes the video end with status 4. Default: the audio URL contains "fail". */
+	shouldFail: (video: AkoolVideo) => string | null;
+	/** Decided at upload: a reason makes the avatar end with status 4. Default: the video URL contains "fail". */
+	avatarShouldFail: (avatar: AkoolAvatarRecord) => string | null;
+	/** Credits left; each video costs 1, 0 left → code 1006. Default Infinity. */
+	credits: number;
+	/** Every authenticated request answers code 1200. */
+	banned: boolean;
+	/** Shape of the avatar list `data`: `{result: [...]}` (official demo, default) or a bare array (doc table). */
+	avatarListShape: 'result' | 'array';
+	/** Webhook deliveries retried this many times after a non-200 answer (default 2, 100 ms apart). */
+	webhookRetries: number;
+	webhookRetryDelayMs: number;
+	/** Added to every response. Default 0. */
+	latencyMs: number;
+}
+
+/** A talking-avatar video (snapshot). */
+export interface AkoolVideo {
+	_id: string;
+	uid: string;
+	/** The parsed JSON body received by create. */
+	body: Record<string, unknown>;
+	avatarFrom: 2 | 3;
+	avatarId: string | null;
+	avatarUrl: string | null;
+	audioUrl: string;
+	background: string | null;
+	webhookUrl: string | null;
+	createdAt: number;
+	queueMs: number;
+	processingMs: number;
+	outcome: 3 | 4;
+	failReason: string | null;
+	/** Status now (lazy: computed from the clock). */
+	status: AkoolStatus;
+}
+
+export interface AkoolAvatarRecord {
+	_id: string;
+	uid: string;
+	avatar_id: string;
+	name: string;
+	type: 1 | 2;
+	from: 2 | 3;
+	url: string;
+	url_from: number | null;
+	createdAt: number;
+	queueMs: number;
+	processingMs: number;
+	outcome: 3 | 4;
+	failReason: string | null;
+	status: AkoolStatus;
+}
+
+export type AkoolFaultRoute = 'getToken' | 'create' | 'get' | 'list' | 'detail' | 'avatarCreate' | 'download' | 'any';
+export interface AkoolFault {
+	route: AkoolFaultRoute;
+	/** http500 / http503 / http429: bare HTTP errors; reset: connection dropped before processing;
+	 * reset-after-accept: processed (a video is created), then the connection is dropped;
+	 * code: HTTP 200 with `code` / `msg`; delay: `delayMs` more latency. */
+	fault: 'http500' | 'http503' | 'http429' | 'reset' | 'reset-after-accept' | 'code' | 'delay';
+	code?: number;
+	msg?: string;
+	delayMs?: number;
+	/** How many matching requests it hits (default 1). */
+	times?: number;
+}
+
+export interface AkoolCounters {
+	tokenRequests: number;
+	tokensIssued: number;
+	/** Requests refused with 1101 / 1102. */
+	authFailures: number;
+	createRequests: number;
+	createAccepted: number;
+	getRequests: number;
+	listRequests: number;
+	detailRequests: number;
+	avatarCreateRequests: number;
+	downloads: number;
+	/** Requests per pathname. */
+	byPath: Record<string, number>;
+}
+
+export interface AkoolRequestLogEntry {
+	method: string;
+	path: string;
+	/** How the request authenticated. */
+	auth: 'token' | 'apiKey' | 'none';
+	/** The query parameters as received. */
+	query: Record<string, string>;
+	/** The business code answered (or the HTTP status for bare errors). */
+	code: number | null;
+	at: number;
+}
+
+export interface AkoolWebhookDelivery {
+	url: string;
+	videoId: string;
+	status: AkoolStatus;
+	/** The receiver's HTTP status, null when unreachable. */
+	statusCode: number | null;
+	error?: string;
+	attempt: number;
+	/** What was POSTed: `{signature, dataEncrypt, timestamp, nonce}`. */
+	body: { signature: string; dataEncrypt: string; timestamp: number; nonce: string };
+	/** The plain payload inside dataEncrypt. */
+	payload: { _id: string; status: AkoolStatus; type: string; url?: string };
+	at: number;
+}
+
+export interface AkoolEmulator extends ProviderHandler {
+	config: AkoolConfig;
+	readonly counters: AkoolCounters;
+	readonly requests: AkoolRequestLogEntry[];
+	readonly webhooks: AkoolWebhookDelivery[];
+	videos(): AkoolVideo[];
+	video(id: string): AkoolVideo | undefined;
+	/** Official (seeded) and uploaded avatars. */
+	avatars(): AkoolAvatarRecord[];
+	/** Invalidates every token issued so far (the next request with one gets code 1101). */
+	revokeTokens(): void;
+	inject(fault: AkoolFault): void;
+	pendingFaults(): AkoolFault[];
+	clearFaults(): void;
+	reset(): void;
+	close(): void;
+}
+
+// ───────────────────────────── constants ─────────────────────────────
+
+export const AKOOL_DEFAULT_CONFIG: Readonly<AkoolConfig> = Object.freeze({
+	clientId: 'emulatorClientId',
+	clientSecret: 'emulatorClientSecret0123',
+	apiKey: 'emulatorClientSecret0123',
+	tokenTtlMs: 365 * 86_400_000,
+	authErrorHttpStatus: 200,
+	queueMs: 1000,
+	processingMs: 3000,
+	avatarQueueMs: 500,
+	avatarProcessingMs: 1500,
+	shouldFail: (video: AkoolVideo) => (/fail/i.test(video.audioUrl) ? 'Audio could not be processed' : null),
+	avatarShouldFail: (avatar: AkoolAvatarRecord) => (/fail/i.test(avatar.url) ? 'No clear face found in the video' : null),
+	credits: Infinity,
+	banned: false,
+	avatarListShape: 'result',
+	webhookRetries: 2,
+	webhookRetryDelayMs: 100,
+	latencyMs: 0,
+});
+
+export const AKOOL_MESSAGES: Readonly<Record<number, string>> = Object.freeze({
+	1000: 'OK',
+	1003: 'Parameter error or Parameter can not be empty',
+	1006: 'Your quota is not enough',
+	1101: 'Invalid authorization or The request token has expired',
+	1102: 'Authorization cannot be empty',
+	1109: 'create avatar video error',
+	1200: 'The account has been banned',
+	1201: 'Create audio error, please try again later',
+});
+
+/** Seeded official avatars (from 2). */
+const OFFICIAL_AVATARS: ReadonlyArray<{ avatar_id: string; name: string; type: 1 | 2 }> = [
+	{ avatar_id: 'dvp_Tristan_cloth2_1080P', name: 'Tristan', type: 1 },
+	{ avatar_id: 'dvp_Alinna_emotionsit_20250116', name: 'Alinna', type: 1 },
+	{ avatar_id: 'dvp_Sean_agriculture_1080P', name: 'Sean', type: 1 },
+	{ avatar_id: 'dvp_Emma_streaming', name: 'Emma', type: 2 },
+];
+
+const PREFIX = '/api/open/v3';
+const FILES = `${PREFIX}/emulator/files/`;
+const HEX_COLOUR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i;
+/** Signs emulator tokens (opaque to clients). */
+const TOKEN_SIGNING_KEY = randomBytes(32).toString('hex');
+
+class AkoolError extends Error {
+	constructor(
+		readonly code: number,
+		message = AKOOL_MESSAGES[code] ?? 'error',
+	) {
+		super(message);
+	}
+}
+
+/** 24-hex ObjectId like "68c6ea80f0eec691e9056319". */
+const objectId = (): string => Math.floor(Date.now() / 1000).toString(16).padStart(8, '0') + randomBytes(8).toString('hex');
+
+type Route = 'getToken' | 'list' | 'detail' | 'avatarCreate' | 'create' | 'get' | 'download';
+
+interface VideoRecord extends Omit<AkoolVideo, 'status'> {
+	firstTerminalServedAt: number | null;
+}
+type AvatarRecord = Omit<AkoolAvatarRecord, 'status'>;
+
+interface Account {
+	uid: string;
+	auth: 'token' | 'apiKey';
+}
+
+// ───────────────────────────── implementation ─────────────────────────────
+
+export function createAkoolEmulator(ctx: EmulatorContext, overrides: Partial<AkoolConfig> = {}): AkoolEmulator {
+	return new AkoolEmulatorImpl(ctx, overrides);
+}
+
+function emptyCounters(): AkoolCounters {
+	return {
+		tokenRequests: 0,
+		tokensIssued: 0,
+		authFailures: 0,
+		createRequests: 0,
+		createAccepted: 0,
+		getRequests: 0,
+		listRequests: 0,
+		detailRequests: 0,
+		avatarCreateRequests: 0,
+		downloads: 0,
+		byPath: {},
+	};
+}
+
+class AkoolEmulatorImpl implements AkoolEmulator {
+	config: AkoolConfig;
+	readonly counters: AkoolCounters = emptyCounters();
+	readonly requests: AkoolRequestLogEntry[] = [];
+	readonly webhooks: AkoolWebhookDelivery[] = [];
+
+	private readonly startupConfig: AkoolConfig;
+	private videoRecords: VideoRecord[] = [];
+	private avatarRecords: AvatarRecord[] = [];
+	private tokens = new Map<string, { exp: number; revoked: boolean }>();
+	private faults: Array<AkoolFault & { left: number }> = [];
+	private timers = new Set<NodeJS.Timeout>();
+	private generation = 0;
+
+	constructor(
+		private readonly ctx: EmulatorContext,
+		overrides: Partial<AkoolConfig>,
+	) {
+		const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<AkoolConfig>;
+		this.startupConfig = { ...AKOOL_DEFAULT_CONFIG, ...defined };
+		this.config = { ...this.startupConfig };
+		this.seed();
+	}
+
+	// ── control surface ──
+
+	videos(): AkoolVideo[] {
+		const now = Date.now();
+		return this.videoRecords.map((r) => this.videoSnapshot(r, now));
+	}
+
+	video(id: string): AkoolVideo | undefined {
+		const r = this.videoRecords.find((v) => v._id === id);
+		return r ? this.videoSnapshot(r, Date.now()) : undefined;
+	}
+
+	avatars(): AkoolAvatarRecord[] {
+		const now = Date.now();
+		return this.avatarRecords.map((a) => ({ ...a, url: a.url || `${this.ctx.baseUrl()}/assets/sample.mp4`, status: this.statusOf(a.createdAt, a.queueMs, a.processingMs, a.outcome, now) }));
+	}
+
+	revokeTokens(): void {
+		for (const t of this.tokens.values()) t.revoked = true;
+	}
+
+	inject(fault: AkoolFault): void {
+		this.faults.push({ ...fault, left: Math.max(1, Math.floor(fault.times ?? 1)) });
+	}
+
+	pendingFaults(): AkoolFault[] {
+		return this.faults.map(({ left, ...f }) => ({ ...f, times: left }));
+	}
+
+	clearFaults(): void {
+		this.faults = [];
+	}
+
+	reset(): void {
+		this.close();
+		this.generation++;
+		this.videoRecords = [];
+		this.tokens.clear();
+		this.faults = [];
+		Object.assign(this.counters, emptyCounters());
+		this.requests.length = 0;
+		this.webhooks.length = 0;
+		this.config = { ...this.startupConfig };
+		this.seed();
+	}
+
+	close(): void {
+		for (const t of this.timers) clearTimeout(t);
+		this.timers.clear();
+	}
+
+	private seed(): void {
+		const at = Date.now() - 86_400_000;
+		this.avatarRecords = OFFICIAL_AVATARS.map((a, n) => ({
+			_id: `64f0a1b2c3d4e5f6a7b8c9${n.toString(16).padStart(2, '0')}`,
+			uid: 'akool',
+			avatar_id: a.avatar_id,
+			name: a.name,
+			type: a.type,
+			from: 2,
+			// Filled in per view: the server's URL is not known yet at construction.
+			url: '',
+			url_from: 1,
+			createdAt: at,
+			queueMs: 0,
+			processingMs: 0,
+			outcome: 3,
+			failReason: null,
+		}));
+	}
+
+	// ── request entry ──
+
+	async handle(req: Req, res: Res, url: URL, body: Buffer): Promise<boolean> {
+		let p = url.pathname;
+		if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+		const method = req.method ?? 'GET';
+		const route = matchRoute(method, p);
+		if (!route) return false;
+		this.counters.byPath[url.pathname] = (this.counters.byPath[url.pathname] ?? 0) + 1;
+		this.count(route);
+		await sleep(this.config.latencyMs);
+
+		const fault = this.takeFault(route);
+		let resetAfter = false;
+		if (fault) {
+			switch (fault.fault) {
+				case 'delay':
+					await sleep(fault.delayMs ?? 1000);
+					break;
+				case 'reset':
+					this.log(method, url, 'none', null);
+					destroySocket(req, res);
+					return true;
+				case 'reset-after-accept':
+					resetAfter = true;
+					break;
+				case 'http500':
+				case 'http503':
+				case 'http429': {
+					const status = Number(fault.fault.slice(4));
+					this.log(method, url, 'none', status);
+					sendJson(res, status, { message: status === 429 ? 'Too Many Requests' : 'Internal Server Error' });
+					return true;
+				}
+				case 'code':
+					this.log(method, url, 'none', fault.code ?? 1003);
+					sendJson(res, 200, { code: fault.code ?? 1003, msg: fault.msg ?? AKOOL_MESSAGES[fault.code ?? 1003] ?? 'error' });
+					return true;
+			}
+		}
+
+		if (route === 'download') {
+			this.log(method, url, 'none', null);
+			await this.download(req, res, p.slice(FILES.length));
+			return true;
+		}
+
+		let account: Account | undefined;
+		let status = 200;
+		let payload: Record<string, unknown>;
+		try {
+			if (route === 'getToken') {
+				payload = this.getToken(body);
+			} else {
+				account = this.authenticate(req);
+				if (this.config.banned) throw new AkoolError(1200);
+				payload = { code: 1000, msg: 'OK', data: this.dispatch(route, account, url, body) };
+			}
+		} catch (error) {
+			if (!(error instanceof AkoolError)) throw error;
+			if (error.code === 1101 || error.code === 1102) {
+				this.counters.authFailures++;
+				status = this.config.authErrorHttpStatus;
+			}
+			payload = { code: error.code, msg: error.message };
+		}
+		this.log(method, url, account?.auth ?? 'none', Number(payload.code));
+		if (resetAfter) {
+			destroySocket(req, res);
+			return true;
+		}
+		sendJson(res, status, payload);
+		return true;
+	}
+
+	private dispatch(route: Route, account: Account, url: URL, body: Buffer): unknown {
+		switch (route) {
+			case 'list':
+				return this.list(account, url);
+			case 'detail':
+				return this.detail(account, url);
+			case 'avatarCreate':
+				return this.avatarCreate(account, body);
+			case 'create':
+				return this.create(account, body);
+			case 'get':
+				return this.get(account, url);
+			default:
+				throw new AkoolError(1003, 'unknown route');
+		}
+	}
+
+	private count(route: Route): void {
+		const c = this.counters;
+		if (route === 'getToken') c.tokenRequests++;
+		else if (route === 'create') c.createRequests++;
+		else if (route === 'get') c.getRequests++;
+		else if (route === 'list') c.listRequests++;
+		else if (route === 'detail') c.detailRequests++;
+		else if (route === 'avatarCreate') c.avatarCreateRequests++;
+		else if (route === 'download') c.downloads++;
+	}
+
+	private log(method: string, url: URL, auth: AkoolRequestLogEntry['auth'], code: number | null): void {
+		this.requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), auth, code, at: Date.now() });
+	}
+
+	private takeFault(route: Route): AkoolFault | undefined {
+		const index = this.faults.findIndex((f) => f.route === route || (f.route === 'any' && route !== 'download'));
+		if (index < 0) return undefined;
+		const fault = this.faults[index];
+		if (--fault.left <= 0) this.faults.splice(index, 1);
+		return fault;
+	}
+
+	// ── auth ──
+
+	private getToken(raw: Buffer): Record<string, unknown> {
+		const body = parseJson(raw);
+		if (typeof body.clientId !== 'string' || typeof body.clientSecret !== 'string' || !body.clientId || !body.clientSecret) {
+			throw new AkoolError(1003, 'clientId and clientSecret are required');
+		}
+		if (body.clientId !== this.config.clientId || body.clientSecret !== this.config.clientSecret) {
+			throw new AkoolError(1101, 'Invalid clientId or clientSecret');
+		}
+		const now = Date.now();
+		const exp = now + this.config.tokenTtlMs;
+		const token = signHs256({ uid: this.config.clientId, iat: Math.floor(now / 1000), exp: Math.floor(exp / 1000), jti: randomUUID() }, TOKEN_SIGNING_KEY);
+		this.tokens.set(token, { exp, revoked: false });
+		this.counters.tokensIssued++;
+		// The token sits at the top level, not under `data`.
+		return { code: 1000, token };
+	}
+
+	/** Authorization (Bearer token) wins when both headers are sent. */
+	private authenticate(req: Req): Account {
+		const authorization = header(req, 'authorization');
+		if (authorization) {
+			const m = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+			const record = m ? this.tokens.get(m[1]) : undefined;
+			if (!record || record.revoked || record.exp <= Date.now()) throw new AkoolError(1101);
+			return { uid: this.config.clientId, auth: 'token' };
+		}
+		const apiKey = header(req, 'x-api-key');
+		if (apiKey) {
+			if (apiKey.trim() !== this.config.apiKey) throw new AkoolError(1101);
+			return { uid: this.config.clientId, auth: 'apiKey' };
+		}
+		throw new AkoolError(1102);
+	}
+
+	// ── avatars ──
+
+	private statusOf(createdAt: number, queueMs: number, processingMs: number, outcome: 3 | 4, now: number): AkoolStatus {
+		if (now < createdAt + queueMs) return 1;
+		if (now < createdAt + queueMs + processingMs) return 2;
+		return outcome;
+	}
+
+	private avatarView(a: AvatarRecord, now: number): Record<string, unknown> {
+		const status = this.statusOf(a.createdAt, a.queueMs, a.processingMs, a.outcome, now);
+		const view: Record<string, unknown> = {
+			_id: a._id,
+			uid: a.uid,
+			type: a.type,
+			from: a.from,
+			status,
+			avatar_id: a.avatar_id,
+			name: a.name,
+			url: a.url || `${this.ctx.baseUrl()}/assets/sample.mp4`,
+			thumbnailUrl: `${this.ctx.baseUrl()}/assets/portrait.jpg`,
+			gender: 'female',
+			create_time: a.createdAt,
+		};
+		if (status === 4) view.error_reason = a.failReason ?? 'failed';
+		return view;
+	}
+
+	private visibleAvatars(account: Account): AvatarRecord[] {
+		return this.avatarRecords.filter((a) => a.from === 2 || a.uid === account.uid);
+	}
+
+	private list(account: Account, url: URL): unknown {
+		const from = queryInt(url, 'from');
+		const type = queryInt(url, 'type');
+		const page = queryInt(url, 'page') ?? 1;
+		const size = queryInt(url, 'size') ?? 100;
+		if (from !== undefined && from !== 2 && from !== 3) throw new AkoolError(1003, 'from must be 2 or 3');
+		if (type !== undefined && type !== 1 && type !== 2) throw new AkoolError(1003, 'type must be 1 or 2');
+		if (!Number.isInteger(page) || page < 1 || !Number.isInteger(size) || size < 1) throw new AkoolError(1003, 'page and size must be positive integers');
+		const now = Date.now();
+		const all = this.visibleAvatars(account)
+			.filter((a) => (from === undefined || a.from === from) && (type === undefined || a.type === type))
+			.map((a) => this.avatarView(a, now));
+		const result = all.slice((page - 1) * size, page * size);
+		return this.config.avatarListShape === 'array' ? result : { count: all.length, result };
+	}
+
+	private detail(account: Account, url: URL): unknown {
+		const id = url.searchParams.get('id');
+		if (!id) throw new AkoolError(1003, 'id is required');
+		const a = this.visibleAvatars(account).find((x) => x._id === id);
+		if (!a) throw new AkoolError(1003, `avatar ${id} not found`);
+		return this.avatarView(a, Date.now());
+	}
+
+	private avatarCreate(account: Account, raw: Buffer): unknown {
+		const body = parseJson(raw);
+		const url = requireHttpUrl(body.url, 'url');
+		const avatarId = body.avatar_id;
+		if (typeof avatarId !== 'string' || !avatarId) throw new AkoolError(1003, 'avatar_id is required');
+		if (!/^[a-zA-Z0-9]+$/.test(avatarId)) throw new AkoolError(1003, 'avatar_id can only contain letters and digits');
+		if (this.avatarRecords.some((a) => a.avatar_id === avatarId && (a.from === 2 || a.uid === account.uid))) {
+			throw new AkoolError(1003, `avatar_id ${avatarId} already exists`);
+		}
+		const type = Number(body.type ?? 1);
+		if (type !== 1 && type !== 2) throw new AkoolError(1003, 'type must be 1 or 2');
+		const record: AvatarRecord = {
+			_id: objectId(),
+			uid: account.uid,
+			avatar_id: avatarId,
+			name: typeof body.name === 'string' && body.name ? body.name : avatarId,
+			type,
+			from: 3,
+			url,
+			url_from: body.url_from === undefined ? null : Number(body.url_from),
+			createdAt: Date.now(),
+			queueMs: this.config.avatarQueueMs,
+			processingMs: this.config.avatarProcessingMs,
+			outcome: 3,
+			failReason: null,
+		};
+		const reason = this.config.avatarShouldFail({ ...record, status: 1 });
+		if (reason) {
+			record.outcome = 4;
+			record.failReason = reason;
+		}
+		this.avatarRecords.push(record);
+		return this.avatarView(record, record.createdAt);
+	}
+
+	// ── videos ──
+
+	private create(account: Account, raw: Buffer): unknown {
+		const body = parseJson(raw);
+		if (body.width !== 3840 || body.height !== 2160) throw new AkoolError(1003, 'width must be 3840 and height must be 2160');
+		const avatarFrom = body.avatar_from;
+		if (avatarFrom !== 2 && avatarFrom !== 3) throw new AkoolError(1003, 'avatar_from must be 2 or 3');
+		if (!Array.isArray(body.elements) || body.elements.length === 0) throw new AkoolError(1003, 'elements can not be empty');
+		const elements = body.elements as Array<Record<string, unknown>>;
+		const avatars = elements.filter((e) => e && e.type === 'avatar');
+		const audios = elements.filter((e) => e && e.type === 'audio');
+		if (avatars.length !== 1) throw new AkoolError(1003, 'exactly one avatar element is required');
+		if (audios.length !== 1) throw new AkoolError(1003, 'exactly one audio element is required');
+		for (const e of elements) {
+			if (!e || !['image', 'avatar', 'audio'].includes(String(e.type))) throw new AkoolError(1003, `unknown element type ${String(e?.type)}`);
+			if (e.type === 'audio') continue;
+			for (const key of ['scale_x', 'scale_y', 'offset_x', 'offset_y', 'width', 'height']) {
+				if (typeof e[key] !== 'number' || !Number.isFinite(e[key])) throw new AkoolError(1003, `${String(e.type)} element: ${key} is required`);
+			}
+			if (e.type === 'image') {
+				const u = e.url;
+				if (typeof u !== 'string' || !(HEX_COLOUR.test(u) || isHttpUrl(u))) throw new AkoolError(1003, 'image element: url must be a link or a hex colour');
+			}
+		}
+		const avatar = avatars[0];
+		let avatarId: string | null = null;
+		let avatarUrl: string | null = null;
+		if (avatarFrom === 2) {
+			if (typeof avatar.avatar_id !== 'string' || !avatar.avatar_id) throw new AkoolError(1003, 'avatar element: avatar_id is required');
+			avatarId = avatar.avatar_id;
+			const known = this.visibleAvatars(account).find((a) => a.avatar_id === avatarId);
+			if (!known || this.statusOf(known.createdAt, known.queueMs, known.processingMs, known.outcome, Date.now()) !== 3) {
+				throw new AkoolError(1003, `avatar ${avatarId} not found or not ready`);
+			}
+		} else {
+			avatarUrl = requireHttpUrl(avatar.url, 'avatar element url');
+		}
+		const audioUrl = requireHttpUrl(audios[0].url, 'audio element url');
+		const webhookUrl = body.webhookUrl === undefined || body.webhookUrl === '' ? null : requireHttpUrl(body.webhookUrl, 'webhookUrl');
+		if (this.config.credits < 1) throw new AkoolError(1006);
+		this.config.credits -= 1;
+		const image = elements.find((e) => e.type === 'image');
+		const record: VideoRecord = {
+			_id: objectId(),
+			uid: account.uid,
+			body,
+			avatarFrom,
+			avatarId,
+			avatarUrl,
+			audioUrl,
+			background: image ? String(image.url) : null,
+			webhookUrl,
+			createdAt: Date.now(),
+			queueMs: this.config.queueMs,
+			processingMs: this.config.processingMs,
+			outcome: 3,
+			failReason: null,
+			firstTerminalServedAt: null,
+		};
+		const reason = this.config.shouldFail(this.videoSnapshot(record, record.createdAt));
+		if (reason) {
+			record.outcome = 4;
+			record.failReason = reason;
+		}
+		this.videoRecords.push(record);
+		this.counters.createAccepted++;
+		this.scheduleWebhooks(record);
+		return this.videoView(record, record.createdAt);
+	}
+
+	private get(account: Account, url: URL): unknown {
+		const id = url.searchParams.get('video_model_id');
+		if (!id) throw new AkoolError(1003, 'video_model_id is required');
+		const r = this.videoRecords.find((v) => v._id === id && v.uid === account.uid);
+		if (!r) throw new AkoolError(1003, `video ${id} not found`);
+		const now = Date.now();
+		const view = this.videoView(r, now);
+		if (Number(view.video_status) >= 3 && r.firstTerminalServedAt === null) r.firstTerminalServedAt = now;
+		return view;
+	}
+
+	private videoStatus(r: VideoRecord, now: number): AkoolStatus {
+		return this.statusOf(r.createdAt, r.queueMs, r.processingMs, r.outcome, now);
+	}
+
+	private resultUrl(r: VideoRecord): string {
+		return `${this.ctx.baseUrl()}${FILES}${r._id}.mp4`;
+	}
+
+	private videoView(r: VideoRecord, now: number): Record<string, unknown> {
+		const status = this.videoStatus(r, now);
+		const updated = status === 1 ? r.createdAt : status === 2 ? r.createdAt + r.queueMs : r.createdAt + r.queueMs + r.processingMs;
+		const view: Record<string, unknown> = {
+			_id: r._id,
+			uid: r.uid,
+			task_id: r._id,
+			video_id: r._id.slice(0, 8) + '-0000-4000-8000-' + r._id.slice(12, 24),
+			video_status: status,
+			video: status === 3 ? this.resultUrl(r) : '',
+			create_time: r.createdAt,
+			update_time: updated,
+		};
+		if (status === 4) {
+			view.error_code = 1109;
+			view.error_reason = r.failReason ?? 'failed';
+		}
+		return view;
+	}
+
+	private videoSnapshot(r: VideoRecord, now: number): AkoolVideo {
+		const { firstTerminalServedAt: _ignored, ...rest } = r;
+		return { ...rest, status: this.videoStatus(r, now) };
+	}
+
+	private async download(req: Req, res: Res, name: string): Promise<void> {
+		const id = name.replace(/\.mp4$/, '');
+		const r = this.videoRecords.find((v) => v._id === id);
+		if (!r || this.videoStatus(r, Date.now()) !== 3 || !(await sendFile(req, res, path.join(this.ctx.assetsDir, 'sample.mp4'), 'video/mp4'))) {
+			sendJson(res, 404, { code: 404, msg: 'file not found' });
+		}
+	}
+
+	// ── webhooks ──
+
+	private scheduleWebhooks(r: VideoRecord): void {
+		if (!r.webhookUrl) return;
+		const changes: Array<{ status: AkoolStatus; at: number }> = [{ status: 1, at: r.createdAt }];
+		if (r.processingMs > 0) changes.push({ status: 2, at: r.createdAt + r.queueMs });
+		changes.push({ status: r.outcome, at: r.createdAt + r.queueMs + r.processingMs });
+		const gen = this.generation;
+		// Deliveries of one video go out in order.
+		let chain = Promise.resolve();
+		for (const change of changes) {
+			const timer = setTimeout(() => {
+				this.timers.delete(timer);
+				chain = chain.then(() => this.deliver(r, change.status, gen));
+			}, Math.max(0, change.at - Date.now()));
+			timer.unref();
+			this.timers.add(timer);
+		}
+	}
+
+	private async deliver(r: VideoRecord, status: AkoolStatus, gen: number): Promise<void> {
+		const url = r.webhookUrl as string;
+		const { clientId, clientSecret } = this.config;
+		const payload: AkoolWebhookDelivery['payload'] = { _id: r._id, status, type: 'avatar' };
+		if (status === 3) payload.url = this.resultUrl(r);
+		for (let attempt = 1; attempt <= 1 + Math.max(0, this.config.webhookRetries); attempt++) {
+			if (gen !== this.generation) return;
+			const dataEncrypt = akoolEncrypt(payload, clientId, clientSecret);
+			const timestamp = Date.now();
+			const nonce = String(randomInt(1000, 10000));
+			const body = { signature: akoolSign(clientId, timestamp, nonce, dataEncrypt), dataEncrypt, timestamp, nonce };
+			const result = await postJson(url, body);
+			if (gen !== this.generation) return;
+			this.webhooks.push({ url, videoId: r._id, status, statusCode: result.statusCode, error: result.error, attempt, body, payload, at: Date.now() });
+			if (result.statusCode === 200) return;
+			await sleep(this.config.webhookRetryDelayMs);
+		}
+	}
+}
+
+// ───────────────────────────── helpers ─────────────────────────────
+
+function matchRoute(method: string, p: string): Route | null {
+	const isGet = method === 'GET' || method === 'HEAD';
+	if (p.startsWith(FILES)) return isGet && !p.slice(FILES.length).includes('/') ? 'download' : null;
+	switch (p) {
+		case `${PREFIX}/getToken`:
+			return method === 'POST' ? 'getToken' : null;
+		case `${PREFIX}/avatar/list`:
+			return isGet ? 'list' : null;
+		case `${PREFIX}/avatar/detail`:
+			return isGet ? 'detail' : null;
+		case `${PREFIX}/avatar/create`:
+			return method === 'POST' ? 'avatarCreate' : null;
+		case `${PREFIX}/talkingavatar/create`:
+			return method === 'POST' ? 'create' : null;
+		case `${PREFIX}/content/video/infobymodelid`:
+			return isGet ? 'get' : null;
+		default:
+			return null;
+	}
+}
+
+function header(req: Req, name: string): string | undefined {
+	const value = req.headers[name];
+	return Array.isArray(value) ? value[0] : value;
+}
+
+function parseJson(raw: Buffer): Record<string, unknown> {
+	let value: unknown;
+	try {
+		value = JSON.parse(raw.toString('utf8') || '{}');
+	} catch {
+		throw new AkoolError(1003, 'the body must be JSON');
+	}
+	if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new AkoolError(1003, 'the body must be a JSON object');
+	return value as Record<string, unknown>;
+}
+
+function isHttpUrl(value: string): boolean {
+	try {
+		const u = new URL(value);
+		return (u.protocol === 'http:' || u.protocol === 'https:') && !!u.hostname;
+	} catch {
+		return false;
+	}
+}
+
+function requireHttpUrl(value: unknown, field: string): string {
+	if (typeof value !== 'string' || !value) throw new AkoolError(1003, `${field} can not be empty`);
+	if (!isHttpUrl(value)) throw new AkoolError(1003, `${field} must be an http(s) link`);
+	return value;
+}

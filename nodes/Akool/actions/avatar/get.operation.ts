@@ -1,0 +1,46 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import { atItem, continueAfter, errorItem, invalidInput } from '../../../shared/items';
+import { AKOOL, AKOOL_PATHS } from '../../constants';
+import { avatarDetailOf, normalizeAkoolAvatar } from '../../normalize';
+import { akoolRequest } from '../../transport';
+
+const displayOptions = { show: { resource: ['avatar'], operation: ['get'] } };
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Avatar Record ID',
+		name: 'id',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. 65a1b2c3d4e5f6a7b8c9d0e1',
+		description: 'The avatar record\'s _id (the ID field of List and Create), not the avatar ID',
+	},
+];
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+	const output: INodeExecutionData[] = [];
+	for (let i = 0; i < items.length; i++) {
+		try {
+			const id = String(this.getNodeParameter('id', i, '')).trim();
+			if (!id) throw invalidInput(this, i, 'Avatar Record ID', 'the ID is empty', AKOOL);
+			const data = await akoolRequest<unknown>(this, {
+				method: 'GET',
+				path: AKOOL_PATHS.avatarDetail,
+				qs: { id },
+				itemIndex: i,
+				what: `Reading avatar ${id}`,
+			});
+			const avatar = avatarDetailOf(data);
+			if (!avatar) throw new NodeOperationError(this.getNode(), `Akool has no avatar with record ID "${id}"`, { itemIndex: i });
+			output.push({ json: normalizeAkoolAvatar(avatar as IDataObject), pairedItem: { item: i } });
+		} catch (error) {
+			if (!continueAfter(this, error)) throw atItem(error, i);
+			output.push(errorItem(error, i));
+		}
+	}
+	return output;
+}

@@ -1,0 +1,187 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+import { executeTaskOperation } from '../../../shared/taskOperation';
+import { pollingOptionFields, waitAndDownloadProperties } from '../../../shared/waitOptions';
+import { CANVAS } from '../../constants';
+import type { AvatarLayout, TalkingAvatarRequest } from '../../taskApis';
+import { DEFAULT_LAYOUT, talkingAvatarApi } from '../../taskApis';
+import { avatarIdValue, numberValue, optionalBackground, optionalUrl, requiredUrl } from '../../validate';
+
+const displayOptions = { show: { resource: ['talkingAvatarVideo'], operation: ['create'] } };
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Avatar Source',
+		name: 'avatarSource',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Akool Avatar',
+				value: 'akool',
+				description: 'An avatar from your Akool avatar list (avatar_from 2)',
+			},
+			{
+				name: 'Own Avatar Video URL',
+				value: 'url',
+				description: 'A link to your own avatar video (avatar_from 3)',
+			},
+		],
+		default: 'akool',
+	},
+	{
+		displayName: 'Avatar Name or ID',
+		name: 'avatarId',
+		type: 'options',
+		typeOptions: { loadOptionsMethod: 'getAvatars' },
+		default: '',
+		required: true,
+		description:
+			'The avatar to animate. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		displayOptions: { show: { avatarSource: ['akool'] } },
+	},
+	{
+		displayName: 'Avatar Video URL',
+		name: 'avatarUrl',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'https://example.com/avatar.mp4',
+		hint: 'A public http(s) link Akool can fetch (MP4, MOV or AVI); local files are not accepted',
+		displayOptions: { show: { avatarSource: ['url'] } },
+	},
+	{
+		displayName: 'Audio URL',
+		name: 'audioUrl',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'https://example.com/voice.mp3',
+		hint: 'A public http(s) link to the voice track; Akool takes media only as URLs',
+	},
+	...waitAndDownloadProperties({ wait: true }),
+	{
+		displayName: 'Avatar Layout',
+		name: 'layout',
+		type: 'collection',
+		placeholder: 'Add Layout Field',
+		default: {},
+		description: `Where the avatar sits on the ${CANVAS.width} × ${CANVAS.height} canvas. By default it fills the whole canvas.`,
+		options: [
+			{
+				displayName: 'Height',
+				name: 'height',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 2160,
+				description: 'Height of the avatar element in pixels',
+			},
+			{
+				displayName: 'Offset X',
+				name: 'offsetX',
+				type: 'number',
+				default: 0,
+				description: 'Distance of the avatar\'s top-left corner from the canvas\'s left edge, in pixels',
+			},
+			{
+				displayName: 'Offset Y',
+				name: 'offsetY',
+				type: 'number',
+				default: 0,
+				description: 'Distance of the avatar\'s top-left corner from the canvas\'s top edge, in pixels',
+			},
+			{
+				displayName: 'Scale X',
+				name: 'scaleX',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 2 },
+				default: 1,
+				description: 'Horizontal scaling ratio',
+			},
+			{
+				displayName: 'Scale Y',
+				name: 'scaleY',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 2 },
+				default: 1,
+				description: 'Vertical scaling ratio',
+			},
+			{
+				displayName: 'Width',
+				name: 'width',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 3840,
+				description: 'Width of the avatar element in pixels',
+			},
+		],
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Background',
+				name: 'background',
+				type: 'string',
+				default: '',
+				placeholder: '#ffffff or https://example.com/background.png',
+				description: 'A hex colour, or a public http(s) link to an image (PNG, JPG, JPEG or WEBP) that fills the canvas behind the avatar',
+			},
+			...pollingOptionFields,
+			{
+				displayName: 'Webhook URL',
+				name: 'webhookUrl',
+				type: 'string',
+				default: '',
+				placeholder: 'https://example.com/akool-webhook',
+				description: 'Akool POSTs an encrypted, signed status message here on every status change',
+			},
+		],
+	},
+];
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+function readLayout(ctx: IExecuteFunctions, i: number): AvatarLayout {
+	const raw = ctx.getNodeParameter('layout', i, {}) as IDataObject;
+	const pick = (key: keyof AvatarLayout, field: string, positive: boolean) =>
+		raw[key] === undefined ? DEFAULT_LAYOUT[key] : numberValue(ctx, i, raw[key], `Avatar Layout → ${field}`, positive);
+	return {
+		scaleX: pick('scaleX', 'Scale X', true),
+		scaleY: pick('scaleY', 'Scale Y', true),
+		offsetX: pick('offsetX', 'Offset X', false),
+		offsetY: pick('offsetY', 'Offset Y', false),
+		width: pick('width', 'Width', true),
+		height: pick('height', 'Height', true),
+	};
+}
+
+function buildRequest(ctx: IExecuteFunctions, i: number): TalkingAvatarRequest {
+	const source = ctx.getNodeParameter('avatarSource', i) as 'akool' | 'url';
+	const avatar: TalkingAvatarRequest['avatar'] =
+		source === 'url'
+			? { from: 3, url: requiredUrl(ctx, i, 'avatarUrl', 'Avatar Video URL') }
+			: { from: 2, avatarId: avatarIdValue(ctx, i, ctx.getNodeParameter('avatarId', i, ''), 'Avatar', false) };
+	const audioUrl = requiredUrl(ctx, i, 'audioUrl', 'Audio URL');
+	const options = ctx.getNodeParameter('options', i, {}) as { background?: string; webhookUrl?: string };
+	return {
+		avatar,
+		audioUrl,
+		background: optionalBackground(ctx, i, options.background),
+		layout: readLayout(ctx, i),
+		webhookUrl: optionalUrl(ctx, i, options.webhookUrl, 'Webhook URL'),
+	};
+}
+
+export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+	return await executeTaskOperation(this, items, {
+		api: talkingAvatarApi(this),
+		waitDefault: true,
+		buildJob: async (i) => ({ itemIndex: i, request: buildRequest(this, i) }),
+		videoFileName: (task) => `akool-talking-avatar-${task.taskId}.mp4`,
+	});
+}

@@ -1,0 +1,132 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+import { withFailureKind } from '../shared/errors';
+import type { TaskApi } from '../shared/taskEngine';
+import { AKOOL, AKOOL_PATHS, CANVAS } from './constants';
+import { avatarAsTask, avatarDetailOf, normalizeAkoolVideo } from './normalize';
+import { akoolRequest } from './transport';
+
+/** Position and size of the avatar element on the 3840 × 2160 canvas. */
+export interface AvatarLayout {
+	scaleX: number;
+	scaleY: number;
+	offsetX: number;
+	offsetY: number;
+	width: number;
+	height: number;
+}
+
+/** Defaults: the avatar fills the whole canvas. */
+export const DEFAULT_LAYOUT: AvatarLayout = { scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0, width: CANVAS.width, height: CANVAS.height };
+
+export interface TalkingAvatarRequest {
+	/** avatar_from 2: an avatar from Akool's list; 3: your own avatar video URL. */
+	avatar: { from: 2; avatarId: string } | { from: 3; url: string };
+	audioUrl: string;
+	/** An image URL or a hex colour; left out when not set. */
+	background?: string;
+	layout: AvatarLayout;
+	webhookUrl?: string;
+}
+
+/** The create body exactly as Akool documents it (provider-apis.md §2.3). */
+export function talkingAvatarBody(request: TalkingAvatarRequest): IDataObject {
+	const elements: IDataObject[] = [];
+	if (request.background) {
+		elements.push({
+			type: 'image',
+			url: request.background,
+			scale_x: 1,
+			scale_y: 1,
+			offset_x: 0,
+			offset_y: 0,
+			width: CANVAS.width,
+			height: CANVAS.height,
+		});
+	}
+	const { layout } = request;
+	const avatar: IDataObject = {
+		type: 'avatar',
+		scale_x: layout.scaleX,
+		scale_y: layout.scaleY,
+		offset_x: layout.offsetX,
+		offset_y: layout.offsetY,
+		width: layout.width,
+		height: layout.height,
+	};
+	if (request.avatar.from === 2) avatar.avatar_id = request.avatar.avatarId;
+	else avatar.url = request.avatar.url;
+	elements.push(avatar, { type: 'audio', url: request.audioUrl });
+	const body: IDataObject = { width: CANVAS.width, height: CANVAS.height, avatar_from: request.avatar.from, elements };
+	if (request.webhookUrl) body.webhookUrl = request.webhookUrl;
+	return body;
+}
+
+function notFound(ctx: IExecuteFunctions, what: string, id: string, itemIndex: number): NodeApiError {
+	const error = new NodeApiError(ctx.getNode(), { id }, { itemIndex, message: `${what} failed: Akool has no record with ID "${id}"` });
+	return withFailureKind(error, 'notFound');
+}
+
+/** Talking-avatar videos for the shared engine. No idempotency key: no findCreated, so an ambiguous create is never repeated. */
+export function talkingAvatarApi(ctx: IExecuteFunctions): TaskApi<TalkingAvatarRequest> {
+	return {
+		provider: AKOOL,
+		async create(request, itemIndex) {
+			const data = await akoolRequest<IDataObject>(ctx, {
+				method: 'POST',
+				path: AKOOL_PATHS.talkingAvatarCreate,
+				body: talkingAvatarBody(request),
+				itemIndex,
+				what: 'Creating the talking-avatar video',
+			});
+			return normalizeAkoolVideo(data ?? {});
+		},
+		async get(taskId, itemIndex) {
+			const what = `Reading video ${taskId}`;
+			const data = await akoolRequest<IDataObject | null>(ctx, {
+				method: 'GET',
+				path: AKOOL_PATHS.videoInfo,
+				qs: { video_model_id: taskId },
+				itemIndex,
+				what,
+			});
+			if (!data || typeof data !== 'object' || !data._id) throw notFound(ctx, what, taskId, itemIndex);
+			return normalizeAkoolVideo(data);
+		},
+	};
+}
+
+export interface AvatarCreateRequest {
+	url: string;
+	avatarId: string;
+	type: 1 | 2;
+	name?: string;
+	urlFrom?: 1 | 2;
+}
+
+/** Avatar uploads for the shared engine (waits until status 3 or 4). */
+export function avatarApi(ctx: IExecuteFunctions): TaskApi<AvatarCreateRequest> {
+	return {
+		provider: AKOOL,
+		async create(request, itemIndex) {
+			const body: IDataObject = { url: request.url, avatar_id: request.avatarId, type: request.type };
+			if (request.name) body.name = request.name;
+			if (request.urlFrom) body.url_from = request.urlFrom;
+			const data = await akoolRequest<unknown>(ctx, {
+				method: 'POST',
+				path: AKOOL_PATHS.avatarCreate,
+				body,
+				itemIndex,
+				what: 'Creating the avatar',
+			});
+			return avatarAsTask(avatarDetailOf(data) ?? {});
+		},
+		async get(id, itemIndex) {
+			const what = `Reading avatar ${id}`;
+			const data = await akoolRequest<unknown>(ctx, { method: 'GET', path: AKOOL_PATHS.avatarDetail, qs: { id }, itemIndex, what });
+			const avatar = avatarDetailOf(data);
+			if (!avatar) throw notFound(ctx, what, id, itemIndex);
+			return avatarAsTask(avatar);
+		},
+	};
+}

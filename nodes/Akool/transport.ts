@@ -1,0 +1,266 @@
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+	JsonObject,
+} from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { throwIfCancelled } from '../shared/cancellation';
+import type { FailureKind } from '../shared/errors';
+import { failureKindOf, transportFailure, withFailureKind } from '../shared/errors';
+import { AKOOL_CREDENTIAL, AKOOL_SUCCESS, AKOOL_TOKEN_INVALID, akoolBaseUrl } from './constants';
+
+export type AkoolContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+const READ_TIMEOUT_MS = 60_000;
+const WRITE_TIMEOUT_MS = 120_000;
+
+/** The credential's token-exchange errors carry this prefix (credentials/AkoolApi.credentials.ts). */
+const TOKEN_ERROR = 'Akool getToken failed';
+
+interface AkoolEnvelope {
+	code?: unknown;
+	msg?: unknown;
+	data?: unknown;
+}
+
+interface RawResponse {
+	statusCode: number;
+	body: unknown;
+}
+
+/** What each documented code means, and what to do (provider-apis.md §2.2). */
+export const AKOOL_CODES: Record<number, { meaning: string; advice: string }> = {
+	1003: { meaning: 'Parameter error or parameter can not be empty', advice: 'Check the parameters named in the message.' },
+	1006: { meaning: 'Your quota is not enough', advice: 'Top up the Akool account\'s credits.' },
+	1101: {
+		meaning: 'Invalid authorization, or the request token has expired',
+		advice: 'Check the API key, or the client ID and secret, in the credential.',
+	},
+	1102: { meaning: 'Authorization cannot be empty', advice: 'Fill in the credential\'s API key, or its client ID and secret.' },
+	1109: { meaning: 'Create avatar video error', advice: 'Akool could not create the video; check the avatar and the media.' },
+	1200: { meaning: 'The account has been banned', advice: 'Contact Akool support.' },
+	1201: { meaning: 'Create audio error, please try again later', advice: 'Try again later.' },
+};
+
+/**
+ * How the engine treats a refused request. Akool has no idempotency key: a create that may have
+ * gone through (no answer, 5xx without a business code) is "ambiguous" and never sent again.
+ */
+export function akoolFailureKind(httpStatus: number, code: number | undefined, method: IHttpRequestMethods): FailureKind {
+	if (code !== undefined) return 'fatal'; // a business refusal: nothing was created, retrying will not help
+	if (httpStatus >= 500) return method === 'GET' ? 'retryable' : 'ambiguous';
+	if (httpStatus === 429) return 'retryable';
+	if (httpStatus === 404 && method === 'GET') return 'notFound';
+	return 'fatal';
+}
+
+/** The error for an answer that is not `code: 1000`. */
+export function akoolError(
+	ctx: AkoolContext,
+	response: RawResponse,
+	method: IHttpRequestMethods,
+	what: string,
+	itemIndex?: number,
+): NodeApiError {
+	const envelope = (isObject(response.body) ? response.body : {}) as AkoolEnvelope;
+	const code = typeof envelope.code === 'number' ? envelope.code : Number.isFinite(Number(envelope.code)) && envelope.code !== '' && envelope.code !== undefined ? Number(envelope.code) : undefined;
+	const msg = typeof envelope.msg === 'string' ? envelope.msg : typeof response.body === 'string' ? response.body.slice(0, 200) : '';
+	const known = code !== undefined ? AKOOL_CODES[code] : undefined;
+	const reason = code !== undefined ? `Akool code ${code}` : `Akool HTTP ${response.statusCode}`;
+	const text = msg || known?.meaning || '';
+	const error = new NodeApiError(ctx.getNode(), (isObject(response.body) ? response.body : { body: String(response.body ?? '') }) as JsonObject, {
+		itemIndex,
+		httpCode: String(response.statusCode),
+		message: `${what} failed: ${reason}${text ? ` – ${text}` : ''}`,
+		description: known ? `${known.meaning}. ${known.advice}` : code !== undefined ? `Akool answered with code ${code}, which is not documented.` : undefined,
+	});
+	return withFailureKind(error, akoolFailureKind(response.statusCode, code, method));
+}
+
+// ───────────────────────────── token handling ─────────────────────────────
+
+interface TokenState {
+	/** A request that is fetching a token (through n8n's preAuthentication); others wait for it. */
+	pending?: Promise<unknown>;
+	/** The token request was refused: the credential is wrong, every later request fails the same way. */
+	failure?: Error;
+}
+
+const tokenStates = new WeakMap<object, TokenState>();
+
+function tokenState(ctx: AkoolContext): TokenState {
+	let state = tokenStates.get(ctx);
+	if (!state) {
+		state = {};
+		tokenStates.set(ctx, state);
+	}
+	return state;
+}
+
+/** Akool rejected the token: HTTP 401, or code 1101 (which may come with HTTP 200). */
+function tokenRejected(response: RawResponse): boolean {
+	const code = isObject(response.body) ? Number((response.body as AkoolEnvelope).code) : undefined;
+	return response.statusCode === 401 || code === AKOOL_TOKEN_INVALID;
+}
+
+async function send(
+	ctx: AkoolContext,
+	options: IHttpRequestOptions,
+	what: string,
+	itemIndex: number | undefined,
+	refreshFrom?: ICredentialDataDecryptedObject,
+): Promise<RawResponse> {
+	let additional: Parameters<IExecuteFunctions['helpers']['httpRequestWithAuthentication']>[2];
+	if (refreshFrom) {
+		const ref = ctx.getNode().credentials?.[AKOOL_CREDENTIAL];
+		// n8n runs preAuthentication when the expirable field is empty and stores the new token.
+		additional = {
+			credentialsDecrypted: {
+				id: ref?.id ?? '',
+				name: ref?.name ?? '',
+				type: AKOOL_CREDENTIAL,
+				data: { ...refreshFrom, sessionToken: '' },
+			},
+		};
+	}
+	try {
+		return (await ctx.helpers.httpRequestWithAuthentication.call(ctx, AKOOL_CREDENTIAL, options, additional)) as RawResponse;
+	} catch (error) {
+		if ('getExecutionCancelSignal' in ctx) throwIfCancelled(ctx);
+		const tokenMessage = tokenErrorMessage(error);
+		if (tokenMessage) {
+			const tokenError = new NodeOperationError(ctx.getNode(), tokenMessage, {
+				itemIndex,
+				description: 'The token request (POST /api/open/v3/getToken) was refused; nothing else was sent.',
+			});
+			return await Promise.reject(withFailureKind(tokenError, 'fatal'));
+		}
+		// No HTTP answer: a read can simply be repeated, a create may have gone through.
+		const failure = transportFailure(ctx.getNode(), error, what, itemIndex);
+		return await Promise.reject(withFailureKind(failure, options.method === 'GET' ? 'retryable' : 'ambiguous'));
+	}
+}
+
+/**
+ * Sends one request with the credential. In Client ID + Secret mode the token comes from n8n's
+ * preAuthentication: the first request fetches it while the others wait (one getToken for a whole
+ * batch), and when Akool rejects it (HTTP 401 or code 1101, which n8n cannot see because
+ * ignoreHttpStatusErrors is on) the request is repeated once with the stored token emptied,
+ * which makes n8n fetch and store a new one. A rejected request created nothing, so repeating a
+ * create is safe.
+ */
+export async function akoolHttp(ctx: AkoolContext, options: IHttpRequestOptions, what: string, itemIndex?: number): Promise<RawResponse> {
+	const first = await ctx.getCredentials(AKOOL_CREDENTIAL, itemIndex);
+	if (first.authentication !== 'clientCredentials') return await send(ctx, options, what, itemIndex);
+
+	const state = tokenState(ctx);
+	let usedToken: string;
+	let response: RawResponse;
+	for (;;) {
+		if (state.failure) return await Promise.reject(state.failure);
+		await settled(state);
+		const credentials = await ctx.getCredentials(AKOOL_CREDENTIAL, itemIndex);
+		// Checked again after the await: another request may have started a fetch meanwhile.
+		if (state.pending || state.failure) continue;
+		usedToken = String(credentials.sessionToken ?? '');
+		// No token yet: this request fetches it (preAuthentication) while the others wait.
+		response = await (usedToken ? send(ctx, options, what, itemIndex) : exclusive(state, send(ctx, options, what, itemIndex)));
+		break;
+	}
+	if (!tokenRejected(response)) return response;
+
+	for (;;) {
+		if (state.failure) return await Promise.reject(state.failure);
+		await settled(state);
+		const now = await ctx.getCredentials(AKOOL_CREDENTIAL, itemIndex);
+		if (state.pending || state.failure) continue;
+		// Another request has renewed the token meanwhile: use it.
+		if (String(now.sessionToken ?? '') && now.sessionToken !== usedToken) return await send(ctx, options, what, itemIndex);
+		return await exclusive(state, send(ctx, options, what, itemIndex, now));
+	}
+}
+
+/** Waits until no token fetch is in flight. */
+async function settled(state: TokenState): Promise<void> {
+	for (let pending = state.pending; pending; pending = state.pending) {
+		await pending.catch(() => undefined);
+	}
+}
+
+async function exclusive<T>(state: TokenState, work: Promise<T>): Promise<T> {
+	const pending = work
+		.catch((error: Error) => {
+			if (failureKindOf(error) === 'fatal' && tokenErrorMessage(error)) state.failure = error;
+			return Promise.reject(error);
+		})
+		.finally(() => {
+			if (state.pending === pending) state.pending = undefined;
+		});
+	state.pending = pending;
+	return await pending;
+}
+
+// ───────────────────────────── requests ─────────────────────────────
+
+export interface AkoolRequest {
+	method: IHttpRequestMethods;
+	path: string;
+	body?: IDataObject;
+	qs?: IDataObject;
+	itemIndex?: number;
+	/** What the request does, for messages ("Creating the talking-avatar video"). */
+	what: string;
+}
+
+const baseUrls = new WeakMap<object, Promise<string>>();
+
+function baseUrlFor(ctx: AkoolContext): Promise<string> {
+	let url = baseUrls.get(ctx);
+	if (!url) {
+		url = ctx.getCredentials(AKOOL_CREDENTIAL).then((c) => akoolBaseUrl(c.baseUrl));
+		baseUrls.set(ctx, url);
+	}
+	return url;
+}
+
+/** One Akool API call: returns `data` of a `code: 1000` answer, throws a classified error otherwise. */
+export async function akoolRequest<T = unknown>(ctx: AkoolContext, request: AkoolRequest): Promise<T> {
+	const { method, path, body, qs, itemIndex, what } = request;
+	const response = await akoolHttp(
+		ctx,
+		{
+			method,
+			url: `${await baseUrlFor(ctx)}${path}`,
+			body,
+			qs,
+			json: true,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout: method === 'GET' ? READ_TIMEOUT_MS : WRITE_TIMEOUT_MS,
+		},
+		what,
+		itemIndex,
+	);
+	const envelope = isObject(response.body) ? (response.body as AkoolEnvelope) : undefined;
+	if (response.statusCode < 300 && envelope && Number(envelope.code) === AKOOL_SUCCESS) return envelope.data as T;
+	return await Promise.reject(akoolError(ctx, response, method, what, itemIndex));
+}
+
+function isObject(value: unknown): value is IDataObject {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The credential's token-exchange message, wherever n8n wrapped it. */
+function tokenErrorMessage(error: unknown): string | undefined {
+	let current: unknown = error;
+	for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+		const message = (current as { message?: unknown }).message;
+		if (typeof message === 'string' && message.includes(TOKEN_ERROR)) return message.slice(message.indexOf(TOKEN_ERROR));
+		current = (current as { cause?: unknown }).cause;
+	}
+	return undefined;
+}
