@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Entry point behind every npm script: bootstraps Node 24 + dependencies, then runs the task.
-# Usage: bash scripts/run.sh <build|lint|test|emulator|demo|dev-build> [args...]
+# Usage: bash scripts/run.sh <build|lint|test|emulator|start|demo|e2e|demo-headless|dev-build|bench> [args...]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 cd "$ROOT"
@@ -36,7 +36,12 @@ case "$task" in
   lint) ensure_deps; [ -d dist ] || build_package; node scripts/lint.mjs ;;
   test) ensure_deps; build_package; jest "$@" ;;
   emulator) ensure_deps; build_dev; exec node .build/emulator/cli.js "$@" ;;
-  demo) ensure_deps; build_package; build_dev; exec node .build/scripts/demo.js "$@" ;;
+  # Real n8n (pinned, installed on first run into a cache linked from e2e/.n8n-<version>):
+  # the package is packed from a staging copy, so dist/ and .build/ are not touched.
+  start) ensure_deps; exec node scripts/start-n8n.mjs "$@" ;;
+  demo) ensure_deps; exec node scripts/demo-n8n.mjs "$@" ;;
+  e2e) ensure_deps; bash e2e/run-e2e.sh "$@" ;;
+  demo-headless) ensure_deps; build_package; build_dev; exec node .build/scripts/demo.js "$@" ;;
   bench) ensure_deps; build_package; build_dev; exec node .build/bench/run.js "$@" ;;
-  *) echo "usage: scripts/run.sh <build|build-to|dev-build|lint|test|emulator|demo|bench>" >&2; exit 2 ;;
+  *) echo "usage: scripts/run.sh <build|build-to|dev-build|lint|test|emulator|start|demo|e2e|demo-headless|bench>" >&2; exit 2 ;;
 esac
