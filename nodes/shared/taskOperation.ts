@@ -1,7 +1,7 @@
 import type { IBinaryKeyData, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { downloadToBinary } from './download';
-import { atItem, continueAfter, errorItem } from './items';
+import { atItem, continueAfter, errorItem, invalidInput } from './items';
 import type { NormalizedTask } from './task';
 import type { TaskApi, TaskJob } from './taskEngine';
 import { runTasks } from './taskEngine';
@@ -85,4 +85,17 @@ export async function executeTaskOperation<Request>(
 		}
 	}
 	return output;
+}
+
+/** A Get job: the (required) task ID from `parameter`, named `field` in errors. */
+export function taskIdJob<Request>(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	parameter: string,
+	field: string,
+	provider: string,
+): TaskJob<Request> {
+	const taskId = String(ctx.getNodeParameter(parameter, itemIndex, '')).trim();
+	if (!taskId) throw invalidInput(ctx, itemIndex, field, 'the ID is empty', provider);
+	return { itemIndex, taskId };
 }

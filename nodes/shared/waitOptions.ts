@@ -89,3 +89,18 @@ export function readWaitSettings(ctx: IExecuteFunctions, itemIndex: number, wait
 		schedule: { ...DEFAULT_POLL_SCHEDULE, minIntervalMs, maxIntervalMs },
 	};
 }
+
+/** What follows the task ID field in every provider's Get: Wait (off), Download, polling Options. */
+export function taskFollowUpProperties(): INodeProperties[] {
+	return [
+		...waitAndDownloadProperties({ wait: false }),
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add Option',
+			default: {},
+			options: [...pollingOptionFields],
+		},
+	];
+}

@@ -1,8 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { invalidInput } from '../../../shared/items';
-import { executeTaskOperation } from '../../../shared/taskOperation';
-import { pollingOptionFields, waitAndDownloadProperties } from '../../../shared/waitOptions';
+import { executeTaskOperation, taskIdJob } from '../../../shared/taskOperation';
+import { taskFollowUpProperties } from '../../../shared/waitOptions';
 import { AKOOL } from '../../constants';
 import type { TalkingAvatarRequest } from '../../taskApis';
 import { talkingAvatarApi } from '../../taskApis';
@@ -19,15 +18,7 @@ const properties: INodeProperties[] = [
 		placeholder: 'e.g. {{ $json.taskId }}',
 		description: 'The video\'s _id, returned by Create as taskId',
 	},
-	...waitAndDownloadProperties({ wait: false }),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [...pollingOptionFields],
-	},
+	...taskFollowUpProperties(),
 ];
 
 export const description = updateDisplayOptions(displayOptions, properties);
@@ -36,11 +27,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	return await executeTaskOperation<TalkingAvatarRequest>(this, items, {
 		api: talkingAvatarApi(this),
 		waitDefault: false,
-		buildJob: async (i) => {
-			const id = String(this.getNodeParameter('videoModelId', i, '')).trim();
-			if (!id) throw invalidInput(this, i, 'Video Model ID', 'the ID is empty', AKOOL);
-			return { itemIndex: i, taskId: id };
-		},
+		buildJob: async (i) => taskIdJob(this, i, 'videoModelId', 'Video Model ID', AKOOL),
 		videoFileName: (task) => `akool-talking-avatar-${task.taskId}.mp4`,
 	});
 }

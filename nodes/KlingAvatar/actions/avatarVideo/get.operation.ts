@@ -1,8 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { invalidInput } from '../../../shared/items';
-import { executeTaskOperation } from '../../../shared/taskOperation';
-import { pollingOptionFields, waitAndDownloadProperties } from '../../../shared/waitOptions';
+import { executeTaskOperation, taskIdJob } from '../../../shared/taskOperation';
+import { taskFollowUpProperties } from '../../../shared/waitOptions';
 import type { AvatarCreateRequest } from '../../avatarTaskApi';
 import { klingAvatarApi } from '../../avatarTaskApi';
 
@@ -38,15 +37,7 @@ const properties: INodeProperties[] = [
 		placeholder: 'e.g. {{ $json.externalTaskId }}',
 		displayOptions: { show: { findBy: ['externalTaskId'] } },
 	},
-	...waitAndDownloadProperties({ wait: false }),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [...pollingOptionFields],
-	},
+	...taskFollowUpProperties(),
 ];
 
 export const description = updateDisplayOptions(displayOptions, properties);
@@ -56,11 +47,9 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		api: klingAvatarApi(this),
 		waitDefault: false,
 		buildJob: async (i) => {
-			const findBy = this.getNodeParameter('findBy', i) as 'taskId' | 'externalTaskId';
-			const id = String(this.getNodeParameter(findBy, i, '')).trim();
-			if (!id) throw invalidInput(this, i, findBy === 'taskId' ? 'Task ID' : 'External Task ID', 'the ID is empty', 'Kling');
 			// Kling's query path takes either ID.
-			return { itemIndex: i, taskId: id };
+			const findBy = this.getNodeParameter('findBy', i) as 'taskId' | 'externalTaskId';
+			return taskIdJob(this, i, findBy, findBy === 'taskId' ? 'Task ID' : 'External Task ID', 'Kling');
 		},
 		videoFileName: (task) => `kling-avatar-${task.taskId}.mp4`,
 	});

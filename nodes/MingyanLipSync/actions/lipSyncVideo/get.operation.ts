@@ -1,8 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { invalidInput } from '../../../shared/items';
-import { executeTaskOperation } from '../../../shared/taskOperation';
-import { pollingOptionFields, waitAndDownloadProperties } from '../../../shared/waitOptions';
+import { executeTaskOperation, taskIdJob } from '../../../shared/taskOperation';
+import { taskFollowUpProperties } from '../../../shared/waitOptions';
 import type { LipSyncCreateRequest } from '../../lipSyncTaskApi';
 import { mingyanLipSyncApi } from '../../lipSyncTaskApi';
 import { verifyMingyanDownload } from '../../verify';
@@ -19,15 +18,7 @@ const properties: INodeProperties[] = [
 		placeholder: 'e.g. {{ $json.taskId }}',
 		description: 'The ID Mingyan gave the task at creation',
 	},
-	...waitAndDownloadProperties({ wait: false }),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [...pollingOptionFields],
-	},
+	...taskFollowUpProperties(),
 ];
 
 export const description = updateDisplayOptions(displayOptions, properties);
@@ -36,11 +27,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	return await executeTaskOperation<LipSyncCreateRequest>(this, items, {
 		api: mingyanLipSyncApi(this),
 		waitDefault: false,
-		buildJob: async (i) => {
-			const id = String(this.getNodeParameter('taskId', i, '')).trim();
-			if (!id) throw invalidInput(this, i, 'Task ID', 'the ID is empty', 'Mingyan');
-			return { itemIndex: i, taskId: id };
-		},
+		buildJob: async (i) => taskIdJob(this, i, 'taskId', 'Task ID', 'Mingyan'),
 		videoFileName: (task) => `mingyan-lipsync-${task.taskId}.mp4`,
 		verifyDownload: async (task, binary, i) => await verifyMingyanDownload(this, task, binary, i),
 	});
