@@ -1,5 +1,7 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { failureKindOf } from '../shared/errors';
+import type { JsonBodyValue } from '../shared/jsonBody';
+import { streamedJsonBody } from '../shared/jsonBody';
 import type { MediaRef } from '../shared/mediaInput';
 import { mediaRefToText } from '../shared/mediaInput';
 import type { TaskApi } from '../shared/taskEngine';
@@ -36,21 +38,32 @@ export function klingAvatarApi(ctx: IExecuteFunctions): TaskApi<AvatarCreateRequ
 	return {
 		provider: 'Kling',
 		async create(request, itemIndex) {
-			const body: IDataObject = {
-				image: await mediaRefToText(ctx, itemIndex, request.image),
+			const fields: Array<[string, JsonBodyValue]> = [
+				['image', { media: request.image }],
 				// Optional with default std in the official doc, required by some proxies: always sent.
-				mode: request.mode,
-				external_task_id: request.externalTaskId,
-			};
-			if (request.audio.kind === 'audioId') body.audio_id = request.audio.id;
-			else body.sound_file = await mediaRefToText(ctx, itemIndex, request.audio);
-			if (request.prompt) body.prompt = request.prompt;
-			if (request.watermark !== undefined) body.watermark_info = { enabled: request.watermark };
-			if (request.callbackUrl) body.callback_url = request.callbackUrl;
+				['mode', { json: request.mode }],
+				['external_task_id', { json: request.externalTaskId }],
+			];
+			if (request.audio.kind === 'audioId') fields.push(['audio_id', { json: request.audio.id }]);
+			else fields.push(['sound_file', { media: request.audio }]);
+			if (request.prompt) fields.push(['prompt', { json: request.prompt }]);
+			if (request.watermark !== undefined) fields.push(['watermark_info', { json: { enabled: request.watermark } }]);
+			if (request.callbackUrl) fields.push(['callback_url', { json: request.callbackUrl }]);
+
+			// Binary inputs are streamed into the body (Base64 chunk by chunk) instead of being
+			// held as file + Base64 text + JSON text + request buffer per create in flight.
+			const streamed = request.image.kind === 'binary' || request.audio.kind === 'binary';
+			const body: IDataObject = {};
+			if (!streamed) {
+				for (const [key, value] of fields) {
+					body[key] = ('json' in value ? value.json : await mediaRefToText(ctx, itemIndex, value.media)) as IDataObject[string];
+				}
+			}
 			const data = await klingRequest<IDataObject>(ctx, {
 				method: 'POST',
 				path: AVATAR_PATH,
-				body,
+				body: streamed ? undefined : body,
+				streamBody: streamed ? streamedJsonBody(ctx, itemIndex, fields) : undefined,
 				itemIndex,
 				what: 'Creating the avatar task',
 			});

@@ -1,15 +1,12 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
-import { throwIfCancelled } from '../shared/cancellation';
 import type { FailureKind } from '../shared/errors';
-import { transportFailure, withFailureKind } from '../shared/errors';
+import { withFailureKind } from '../shared/errors';
+import { sendProviderRequest } from '../shared/http';
+import type { StreamedJsonBody } from '../shared/jsonBody';
 import { klingBaseUrl } from './baseUrl';
 
 export const KLING_CREDENTIAL = 'klingApi';
-
-/** Reads are quick; creates carry Base64 media of up to ~20 MB. */
-const READ_TIMEOUT_MS = 60_000;
-const WRITE_TIMEOUT_MS = 180_000;
 
 interface KlingEnvelope {
 	code?: number;
@@ -65,6 +62,8 @@ export interface KlingRequest {
 	method: IHttpRequestMethods;
 	path: string;
 	body?: IDataObject;
+	/** Instead of `body`: a JSON body streamed while it is sent (large media, see shared/jsonBody). */
+	streamBody?: StreamedJsonBody;
 	qs?: IDataObject;
 	itemIndex: number;
 	/** What the request does, for messages ("Creating the avatar task"). */
@@ -85,27 +84,20 @@ function baseUrlFor(ctx: IExecuteFunctions): Promise<string> {
 
 /** One Kling API call: returns `data` of a `code: 0` answer, throws a classified NodeApiError otherwise. */
 export async function klingRequest<T = IDataObject>(ctx: IExecuteFunctions, request: KlingRequest): Promise<T> {
-	const { method, path, body, qs, itemIndex, what } = request;
+	const { method, path, body, streamBody, qs, itemIndex, what } = request;
 	const node = ctx.getNode();
-	let response: { statusCode: number; body: unknown };
-	try {
-		response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, KLING_CREDENTIAL, {
-			method,
-			url: `${await baseUrlFor(ctx)}${path}`,
-			body,
-			qs,
-			json: true,
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-			timeout: method === 'GET' ? READ_TIMEOUT_MS : WRITE_TIMEOUT_MS,
-		})) as { statusCode: number; body: unknown };
-	} catch (error) {
-		throwIfCancelled(ctx);
-		// No HTTP answer: a read can simply be repeated, a create may have gone through.
-		return Promise.reject(
-			withFailureKind(transportFailure(node, error, what, itemIndex), method === 'GET' ? 'retryable' : 'ambiguous'),
-		);
-	}
+	const response = await sendProviderRequest(ctx, KLING_CREDENTIAL, {
+		method,
+		url: `${await baseUrlFor(ctx)}${path}`,
+		// n8n's HTTP client sends a Blob-like body as a stream with its Content-Length.
+		body: streamBody ? (streamBody as unknown as IDataObject) : body,
+		// No redirects for a streamed body: the redirect layer would keep a copy of the whole
+		// body to be able to send it again (20 MB per create in flight). Kling never redirects an API call.
+		...(streamBody ? { headers: { 'Content-Type': 'application/json' }, disableFollowRedirect: true } : {}),
+		qs,
+		itemIndex,
+		what,
+	});
 
 	const envelope = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as KlingEnvelope;
 	if (response.statusCode < 300 && envelope.code === 0) return envelope.data as T;

@@ -1,5 +1,5 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
-import { readBinaryInput } from './binaryInput';
+import { readBinaryForCheck } from './binaryInput';
 import { invalidInput } from './items';
 import type { MediaViolation } from './media/validateMedia';
 import { parseBase64, parseHttpUrl } from './mediaSource';
@@ -22,7 +22,10 @@ export interface MediaFieldSpec {
 	/** Field name shown in errors, e.g. "Image". */
 	field: string;
 	provider: string;
-	/** Checks the bytes against the provider's limits. URLs are only checked for syntax. */
+	/**
+	 * Checks the bytes against the provider's limits. URLs are only checked for syntax.
+	 * The buffer of a binary input is reused afterwards: keep facts from it, never the buffer.
+	 */
 	check(buffer: Buffer): MediaViolation | null;
 }
 
@@ -45,7 +48,7 @@ export async function resolveMediaInput(ctx: IExecuteFunctions, itemIndex: numbe
 	if (!property) throw invalid('no binary property name is set');
 	let input;
 	try {
-		input = await readBinaryInput(ctx, itemIndex, property);
+		input = await readBinaryForCheck(ctx, itemIndex, property);
 	} catch (error) {
 		throw invalid(`no binary property "${property}" on this item (${(error as Error).message})`);
 	}

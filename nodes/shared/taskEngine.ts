@@ -76,6 +76,8 @@ interface JobState<Request> {
 	notFound: number;
 	/** Waiting for a concurrency slot: may go early when one frees. */
 	awaitingSlot: boolean;
+	/** This create is the one probe allowed while the learned limit is full. */
+	probing: boolean;
 	task?: NormalizedTask;
 	taskId?: string;
 	acceptedAt?: number;
@@ -113,6 +115,7 @@ export async function runTasks<Request>(
 		failures: 0,
 		notFound: 0,
 		awaitingSlot: false,
+		probing: false,
 		taskId: job.taskId,
 		acceptedAt: job.taskId !== undefined ? startedAt : undefined,
 	}));
@@ -120,6 +123,13 @@ export async function runTasks<Request>(
 	let inFlight = 0;
 	/** Learned from a concurrency refusal: how many of our tasks the account runs at once. */
 	let slotLimit = Infinity;
+	/**
+	 * While the learned limit is full, queued creates do not each ask on their own timer (each
+	 * ask may upload MBs of media): one probe at a time, on one backoff for the whole batch.
+	 */
+	let probeInFlight = false;
+	let nextProbeAt = 0;
+	let probeRefusals = 0;
 	let firstError: Error | undefined;
 	let wake: () => void = () => undefined;
 	let lastProgressLog = startedAt;
@@ -149,6 +159,7 @@ export async function runTasks<Request>(
 		s.dueAt = s.acceptedAt + nextPollDelayMs(0, scheduleOf(s));
 		// A create beyond the learned limit got through: the account allows more than we thought.
 		if (running() > slotLimit) slotLimit = running();
+		probeRefusals = 0;
 	};
 
 	const retryLater = (s: JobState<Request>, error: Error, deadline: number, delay: number) => {
@@ -166,6 +177,8 @@ export async function runTasks<Request>(
 				s.failures++;
 				if (kind === 'capacity') {
 					slotLimit = running();
+					probeRefusals++;
+					nextProbeAt = Math.max(nextProbeAt, Date.now() + retryDelayMs(probeRefusals, CAPACITY_RETRY_POLICY));
 					s.awaitingSlot = true;
 					ctx.logger.info(`${api.provider}: concurrency limit reached; item ${i} queued (${slotLimit} of our tasks running)`);
 					return retryLater(s, timeoutForSlot(error), createDeadlineOf(s), retryDelayMs(s.failures, CAPACITY_RETRY_POLICY));
@@ -289,6 +302,15 @@ export async function runTasks<Request>(
 				s.dueAt = now + retryDelayMs(1, CAPACITY_RETRY_POLICY);
 				continue;
 			}
+			if (s.phase === 'create' && s.awaitingSlot && !slotFree) {
+				// A slot may have freed elsewhere (another workflow's task): one probe finds out.
+				if (probeInFlight || now < nextProbeAt) {
+					s.dueAt = Math.max(nextProbeAt, now + SLEEP_SLICE_MS);
+					continue;
+				}
+				probeInFlight = true;
+				s.probing = true;
+			}
 			s.busy = true;
 			inFlight++;
 			void step(s)
@@ -299,6 +321,10 @@ export async function runTasks<Request>(
 				.finally(() => {
 					s.busy = false;
 					inFlight--;
+					if (s.probing) {
+						s.probing = false;
+						probeInFlight = false;
+					}
 					wake();
 				});
 		}

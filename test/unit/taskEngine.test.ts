@@ -141,3 +141,43 @@ describe('polling options', () => {
 		expect(byName.pollMaxIntervalSeconds).toBe(DEFAULT_POLL_SCHEDULE.maxIntervalMs / 1000);
 	});
 });
+
+describe('runTasks under a concurrency limit', () => {
+	it('queues on the client: refused creates stay few while the limit is known to be full', async () => {
+		const limit = 2;
+		const TASK_MS = 2_500; // longer than the first capacity backoffs, as with real tasks
+		const running = new Map<string, number>();
+		let creates = 0;
+		let refused = 0;
+		const capacity = () => withFailureKind(new NodeApiError(node, {}, { message: 'parallel task over resource pack limit' }), 'capacity');
+		const api: TaskApi<number> = {
+			provider: 'P',
+			create: async (n) => {
+				creates++;
+				for (const [id, at] of running) if (Date.now() - at >= TASK_MS) running.delete(id);
+				if (running.size >= limit) {
+					refused++;
+					throw capacity();
+				}
+				running.set(`t${n}`, Date.now());
+				return task(`t${n}`, 'submitted');
+			},
+			get: async (id) => {
+				const at = running.get(id);
+				if (at !== undefined && Date.now() - at >= TASK_MS) running.delete(id);
+				return task(id, running.has(id) ? 'processing' : 'succeeded');
+			},
+		};
+		const outcomes = await runTasks(
+			fakeContext(),
+			api,
+			Array.from({ length: 6 }, (_, n) => ({ itemIndex: n, request: n })),
+			{ wait: true, maxWaitMs: 30_000, schedule: { minIntervalMs: 20, maxIntervalMs: 50, growth: 0.1 }, stopOnFirstError: false },
+		);
+		expect(outcomes.every((o) => o.task?.status === 'succeeded')).toBe(true);
+		expect(creates - refused).toBe(6);
+		// Each waiting item asking on its own backoff made 12 refusals here; one probe at a time
+		// while the limit is known to be full keeps it to the first refusals plus a few probes.
+		expect(refused).toBeLessThanOrEqual(8);
+	});
+});

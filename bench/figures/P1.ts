@@ -1,0 +1,3 @@
+import { batchWall } from '../lib/batchWall';
+
+void batchWall('P1', 50).then(() => process.exit(0));

@@ -1,0 +1,58 @@
+/**
+ * P4: 20 items × (10 MB PNG + 5 MB WAV), Create with wait and download, filesystem binary-data
+ * mode (the inputs live on disk as in a production n8n, so what grows is what the node holds).
+ * Baseline: RSS after a full GC just before the measured run, with the engine, a warm-up run and
+ * the input buffers (one 10 MB PNG + one 5 MB WAV, shared by the 20 items) already in place.
+ * Peak: the highest RSS seen during the run (20 ms samples and, on Linux, the kernel's VmHWM).
+ */
+import { createEngine, credentialsFor, emit, fixture, klingCreateNode, mb, measureRss, MiB, pngOfSize, startRemoteEmulator, wavOfSize } from '../lib/common';
+
+const ITEMS = 20;
+
+async function main(): Promise<void> {
+	const emu = await startRemoteEmulator({ concurrencyLimit: 100, submittedMs: 500, processingMs: 1_500 });
+	const engine = await createEngine({ binaryDataMode: 'filesystem' });
+	const image = pngOfSize(10 * MiB - 4096, 11);
+	const audio = wavOfSize(5 * MiB - 4096, 12);
+	const payload = image.length + audio.length;
+	const node = klingCreateNode({ downloadVideo: true, options: { pollMinIntervalSeconds: 0.5, pollMaxIntervalSeconds: 1 } });
+	const creds = credentialsFor(emu);
+	const items = (n: number, big: boolean) =>
+		Array.from({ length: n }, (_, i) => ({
+			json: { i },
+			binary: big
+				? { data: { data: image, fileName: 'big.png', mimeType: 'image/png' }, audio: { data: audio, fileName: 'long.wav', mimeType: 'audio/wav' } }
+				: { data: { data: fixture('portrait.png'), fileName: 'p.png', mimeType: 'image/png' }, audio: { data: fixture('voice.mp3'), fileName: 'v.mp3', mimeType: 'audio/mpeg' } },
+		}));
+	await engine.run({ nodes: [node], connections: {}, items: items(2, false), credentials: creds });
+	await emu.reset();
+	const input = items(ITEMS, true);
+	const m = await measureRss(() => engine.run({ nodes: [node], connections: {}, items: input, credentials: creds }));
+	const run = m.result;
+	const ok = run.status === 'success' && run.output('Kling').filter((i) => i.json.status === 'succeeded').length === ITEMS;
+	const growth = m.peak - m.baseline;
+	emit([
+		{
+			id: 'P4',
+			what: `${ITEMS} items × (10 MB PNG + 5 MB WAV), with wait + download, filesystem mode: peak RSS growth`,
+			value: mb(growth),
+			unit: 'MB',
+			limit: mb(3 * payload),
+			target: `≤ 3 × one item's payload = ${mb(3 * payload)} MB`,
+			ok,
+			details: {
+				status: run.status,
+				error: run.error?.message,
+				baselineMB: mb(m.baseline),
+				peakSampledMB: mb(m.peakSampled),
+				peakKernelMB: m.peakKernel === undefined ? null : mb(m.peakKernel),
+				payloadMB: mb(payload),
+				wallS: run.durationMs / 1000,
+			},
+		},
+	]);
+	await engine.close();
+	await emu.close();
+}
+
+void main().then(() => process.exit(0));
