@@ -233,18 +233,31 @@ function kernelPeak(): number | undefined {
  * Runs `fn` and reports RSS growth over the baseline taken just before it (after a full GC):
  * the peak of 20 ms samples and, where Linux allows, the kernel's exact peak (VmHWM).
  */
-export async function measureRss<T>(fn: () => Promise<T>): Promise<{ result: T; baseline: number; peakSampled: number; peakKernel?: number; peak: number }> {
+/**
+ * Peak RSS growth while `fn` runs. `fn` may call `markStart` (e.g. as the harness's
+ * beforeExecute) to take the baseline later: after the harness stored the input items, so what
+ * is measured is what the node holds, not the test's own setup.
+ */
+export async function measureRss<T>(
+	fn: (markStart: () => void) => Promise<T>,
+): Promise<{ result: T; baseline: number; peakSampled: number; peakKernel?: number; peak: number }> {
 	gcNow();
-	const baseline = rss();
-	const kernel = resetPeak();
+	let baseline = rss();
+	let kernel = resetPeak();
 	let peakSampled = baseline;
+	const markStart = () => {
+		gcNow();
+		baseline = rss();
+		kernel = resetPeak();
+		peakSampled = baseline;
+	};
 	const timer = setInterval(() => {
 		const r = rss();
 		if (r > peakSampled) peakSampled = r;
 	}, 20);
 	let result: T;
 	try {
-		result = await fn();
+		result = await fn(markStart);
 	} finally {
 		clearInterval(timer);
 	}

@@ -130,6 +130,8 @@ export interface RunWorkflowOptions {
 	cancelGraceMs?: number;
 	/** Workflow settings (default { executionOrder: 'v1' }). */
 	settings?: IWorkflowSettings;
+	/** Called after the input items are stored, right before n8n starts executing (benchmarks take baselines here). */
+	beforeExecute?: () => void | Promise<void>;
 }
 
 export interface WorkflowRun {
@@ -496,6 +498,7 @@ export class Engine {
 			});
 
 			const workflowExecute = new WorkflowExecute(additionalData, 'manual', runExecutionData);
+			await options.beforeExecute?.();
 			const started = performance.now();
 			const execution = workflowExecute.processRunExecutionData(workflow);
 
