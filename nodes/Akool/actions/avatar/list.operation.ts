@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
+import { returnAllProperties } from '../../../shared/listOptions';
 import { atItem, continueAfter, errorItem } from '../../../shared/items';
 import { AKOOL_PATHS } from '../../constants';
 import { avatarListOf, normalizeAkoolAvatar } from '../../normalize';
@@ -30,22 +31,7 @@ const properties: INodeProperties[] = [
 		],
 		default: 'all',
 	},
-	{
-		displayName: 'Return All',
-		name: 'returnAll',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to return all results or only up to a given limit',
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: { show: { returnAll: [false] } },
-	},
+	...returnAllProperties({ returnAll: false }),
 	{
 		displayName: 'Page',
 		name: 'page',

@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
+import { resultLimit, returnAllProperties } from '../../../shared/listOptions';
 import { atItem, continueAfter, errorItem } from '../../../shared/items';
 import { AVATAR_PATH } from '../../avatarTaskApi';
 import { KLING_LIST_PAGE_NUM_MAX, KLING_LIST_PAGE_SIZE_MAX } from '../../limits';
@@ -9,22 +10,7 @@ import { klingRequest } from '../../transport';
 const displayOptions = { show: { resource: ['avatarVideo'], operation: ['list'] } };
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'Return All',
-		name: 'returnAll',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to return all results or only up to a given limit',
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: { show: { returnAll: [false] } },
-	},
+	...returnAllProperties({ returnAll: false }),
 	{
 		displayName: 'Page Number',
 		name: 'pageNum',
@@ -45,8 +31,8 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	const output: INodeExecutionData[] = [];
 	for (let i = 0; i < items.length; i++) {
 		try {
-			const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
-			const limit = returnAll ? Infinity : (this.getNodeParameter('limit', i, 50) as number);
+			const limit = resultLimit(this, i, false);
+			const returnAll = limit === Infinity;
 			let pageNum = returnAll ? 1 : Math.min(KLING_LIST_PAGE_NUM_MAX, Math.max(1, this.getNodeParameter('pageNum', i, 1) as number));
 			const pageSize = returnAll ? PAGE_SIZE : Math.min(PAGE_SIZE, Math.max(1, limit));
 			let count = 0;

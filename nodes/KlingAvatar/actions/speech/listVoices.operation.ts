@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
+import { resultLimit, returnAllProperties } from '../../../shared/listOptions';
 import { atItem, continueAfter, errorItem } from '../../../shared/items';
 import { parseVoices, VOICES_PATH } from '../../speech';
 import { klingRequest } from '../../transport';
@@ -7,22 +8,7 @@ import { klingRequest } from '../../transport';
 const displayOptions = { show: { resource: ['speech'], operation: ['listVoices'] } };
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'Return All',
-		name: 'returnAll',
-		type: 'boolean',
-		default: true,
-		description: 'Whether to return all results or only up to a given limit',
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: { show: { returnAll: [false] } },
-	},
+	...returnAllProperties({ returnAll: true }),
 ];
 
 export const description = updateDisplayOptions(displayOptions, properties);
@@ -38,10 +24,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 				itemIndex: i,
 				what: 'Listing voices',
 			});
-			const returnAll = this.getNodeParameter('returnAll', i, true) as boolean;
-			const voices = parseVoices(data);
-			const limit = returnAll ? voices.length : (this.getNodeParameter('limit', i, 50) as number);
-			for (const voice of voices.slice(0, limit)) {
+			for (const voice of parseVoices(data).slice(0, resultLimit(this, i, true))) {
 				output.push({ json: voice as unknown as IDataObject, pairedItem: { item: i } });
 			}
 		} catch (error) {
