@@ -22,7 +22,7 @@ const ADVICE: Record<number, string> = {
 	1002: 'The token or API key is invalid: check the keys and the region (global and China keys do not work on each other\'s host).',
 	1003: 'The token is not valid yet: check this machine\'s clock.',
 	1004: 'The token has expired: check this machine\'s clock.',
-	1100: 'Account exception: check the account in the Kling console.',
+	1100: 'Account exception: check the account settings in the Kling developer portal.',
 	1101: 'The account is in arrears: recharge it.',
 	1102: 'The resource pack is used up or expired: buy a pack.',
 	1103: 'The key has no permission for this API or model.',
