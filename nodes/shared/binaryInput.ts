@@ -72,3 +72,38 @@ export async function readBinaryForCheck(
 		scratch.busy = false;
 	}
 }
+
+export interface BinaryHead {
+	/** The first bytes of the file (at most the requested number). */
+	head: Buffer;
+	/** The whole file's size. */
+	totalBytes: number;
+	fileName?: string;
+}
+
+/**
+ * Reads only the start of an input binary plus its size: enough to check an image's format and
+ * dimensions without reading a 10 MB file that the request will stream anyway.
+ */
+export async function readBinaryHead(ctx: IExecuteFunctions, itemIndex: number, propertyName: string, maxBytes: number): Promise<BinaryHead> {
+	const meta = ctx.helpers.assertBinaryData(itemIndex, propertyName);
+	if (!meta.id) {
+		// Memory mode: the file is held as Base64 text; decode just the prefix.
+		const base64 = meta.data;
+		return {
+			head: Buffer.from(base64.slice(0, Math.ceil(maxBytes / 3) * 4), 'base64'),
+			totalBytes: Buffer.byteLength(base64, 'base64'),
+			fileName: meta.fileName,
+		};
+	}
+	const { fileSize } = await ctx.helpers.getBinaryMetadata(meta.id);
+	const chunks: Buffer[] = [];
+	let length = 0;
+	const stream = (await ctx.helpers.getBinaryStream(meta.id, maxBytes)) as AsyncIterable<Buffer>;
+	for await (const chunk of stream) {
+		chunks.push(chunk);
+		length += chunk.length;
+		if (length >= maxBytes) break; // ends the stream: the rest of the file is not read
+	}
+	return { head: Buffer.concat(chunks).subarray(0, maxBytes), totalBytes: Number(fileSize), fileName: meta.fileName };
+}

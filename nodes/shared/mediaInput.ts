@@ -1,5 +1,5 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
-import { readBinaryForCheck } from './binaryInput';
+import { readBinaryForCheck, readBinaryHead } from './binaryInput';
 import { invalidInput } from './items';
 import type { MediaViolation } from './media/validateMedia';
 import { parseBase64, parseHttpUrl } from './mediaSource';
@@ -24,9 +24,15 @@ export interface MediaFieldSpec {
 	provider: string;
 	/**
 	 * Checks the bytes against the provider's limits. URLs are only checked for syntax.
+	 * `buffer` may be only the start of the file (see headerBytes); `totalBytes` is its size.
 	 * The buffer of a binary input is reused afterwards: keep facts from it, never the buffer.
 	 */
-	check(buffer: Buffer): MediaViolation | null;
+	check(buffer: Buffer, totalBytes: number): MediaViolation | null;
+	/**
+	 * When the check needs only the file's first bytes (image format and dimensions), a binary
+	 * input is read only that far; the whole file is read when they do not suffice.
+	 */
+	headerBytes?: number;
 }
 
 /** Reads and validates one media input. Throws a NodeOperationError naming item and field. */
@@ -40,21 +46,32 @@ export async function resolveMediaInput(ctx: IExecuteFunctions, itemIndex: numbe
 	if (spec.source === 'base64') {
 		const parsed = parseBase64(spec.value);
 		if (!parsed.ok) throw invalid(parsed.problem);
-		const violation = spec.check(parsed.value.buffer);
+		const violation = spec.check(parsed.value.buffer, parsed.value.buffer.length);
 		if (violation) throw invalid(violation.message);
 		return { kind: 'base64', base64: parsed.value.base64, bytes: parsed.value.buffer.length };
 	}
 	const property = spec.value.trim();
 	if (!property) throw invalid('no binary property name is set');
-	let input;
+	let checked: { violation: MediaViolation | null; bytes: number; fileName?: string } | undefined;
 	try {
-		input = await readBinaryForCheck(ctx, itemIndex, property);
+		if (spec.headerBytes) {
+			const { head, totalBytes, fileName } = await readBinaryHead(ctx, itemIndex, property, spec.headerBytes);
+			const violation = spec.check(head, totalBytes);
+			// A header found in the prefix settles it; otherwise (e.g. a JPEG with a large EXIF block) read it all.
+			if (head.length >= totalBytes || violation?.problem !== 'unreadableDimensions') {
+				checked = { violation, bytes: totalBytes, fileName };
+			}
+		}
+		if (!checked) {
+			const input = await readBinaryForCheck(ctx, itemIndex, property);
+			checked = { violation: spec.check(input.buffer, input.buffer.length), bytes: input.buffer.length, fileName: input.fileName };
+		}
 	} catch (error) {
 		throw invalid(`no binary property "${property}" on this item (${(error as Error).message})`);
 	}
-	const violation = spec.check(input.buffer);
-	if (violation) throw invalid(`${violation.message}${input.fileName ? ` (file "${input.fileName}")` : ''}`);
-	return { kind: 'binary', property, bytes: input.buffer.length, fileName: input.fileName };
+	const { violation, bytes, fileName } = checked;
+	if (violation) throw invalid(`${violation.message}${fileName ? ` (file "${fileName}")` : ''}`);
+	return { kind: 'binary', property, bytes, fileName };
 }
 
 /** The text a JSON API takes for a media input: the URL, or the raw Base64 (no data: prefix). */

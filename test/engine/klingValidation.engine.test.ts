@@ -92,3 +92,38 @@ describe('Kling Avatar: bad input is refused before any paid request', () => {
 		expect(emulator.kling.requests).toHaveLength(0);
 	});
 });
+
+/** portrait.jpg (600×800) with 320 KB of APP segments before its frame header. */
+function jpegWithLargeHeader(): Buffer {
+	const jpeg = fixture('portrait.jpg');
+	const app = Buffer.alloc(65_535 + 2, 0x20);
+	app[0] = 0xff;
+	app[1] = 0xe2; // APP2
+	app.writeUInt16BE(65_535, 2);
+	return Buffer.concat([jpeg.subarray(0, 2), app, app, app, app, app, jpeg.subarray(2)]);
+}
+
+describe.each(['default', 'filesystem'] as const)('Kling Avatar image checks read only the header (%s binary mode)', (mode) => {
+	let bed: TestBed;
+	beforeAll(async () => {
+		bed = await startTestBed({ kling: { submittedMs: 50, processingMs: 100 } }, { binaryDataMode: mode });
+	});
+	afterAll(async () => bed?.close());
+	beforeEach(() => bed.emulator.reset());
+
+	it('still refuses an 11 MB image by its stored size', async () => {
+		const { emulator, engine } = bed;
+		const run = await runNode(engine, klingNode(createParams()), [{ json: {}, binary: { data: bin(paddedPng(11 * 1024 * 1024), 'big.png', 'image/png'), audio: voice } }], klingCredentials(emulator));
+		expect(run.nodeError('Node')?.message).toMatch(/image is 11\.0 MB; the limit is 10\.0 MB/);
+		expect(emulator.kling.counters.createRequests).toBe(0);
+	});
+
+	it('measures a JPEG whose frame header lies beyond the first 256 KB by reading it all', async () => {
+		const { emulator, engine } = bed;
+		const image = jpegWithLargeHeader();
+		expect(image.length).toBeGreaterThan(256 * 1024);
+		const run = await runNode(engine, klingNode(createParams({ downloadVideo: false })), [{ json: {}, binary: { data: bin(image, 'exif.jpg', 'image/jpeg'), audio: voice } }], klingCredentials(emulator));
+		expect(run.status).toBe('success');
+		expect(emulator.kling.tasks()[0].body.image).toBe(image.toString('base64'));
+	});
+});

@@ -122,8 +122,9 @@ function ratio(aspect: number, measured: boolean, inRange: (v: number) => boolea
 	return `1:${measured ? shown(inverse, 2, (v) => inRange(1 / v)) : plain(inverse)}`;
 }
 
-export function checkImage(buf: Buffer, limits: ImageLimits): MediaViolation | null {
-	const tooLarge = sizeViolation('image', buf.length, limits.maxBytes);
+/** `totalBytes`: the file's size when `buf` holds only its start (format and dimensions are in the header). */
+export function checkImage(buf: Buffer, limits: ImageLimits, totalBytes = buf.length): MediaViolation | null {
+	const tooLarge = sizeViolation('image', totalBytes, limits.maxBytes);
 	if (tooLarge) return tooLarge;
 
 	const probe = probeImage(buf);

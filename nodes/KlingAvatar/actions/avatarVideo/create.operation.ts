@@ -162,6 +162,8 @@ const properties: INodeProperties[] = [
 export const description = updateDisplayOptions(displayOptions, properties);
 
 const PROVIDER = 'Kling';
+/** PNG dimensions sit in the first 33 bytes; a JPEG's frame header is nearly always within this. */
+const IMAGE_HEADER_BYTES = 256 * 1024;
 
 async function buildRequest(ctx: IExecuteFunctions, i: number): Promise<AvatarCreateRequest> {
 	const imageSource = ctx.getNodeParameter('imageSource', i) as MediaSourceKind;
@@ -170,7 +172,8 @@ async function buildRequest(ctx: IExecuteFunctions, i: number): Promise<AvatarCr
 		value: String(ctx.getNodeParameter(sourceParameter('image', imageSource), i, '')),
 		field: 'Image',
 		provider: PROVIDER,
-		check: (buffer) => checkImage(buffer, KLING_IMAGE_LIMITS),
+		check: (buffer, totalBytes) => checkImage(buffer, KLING_IMAGE_LIMITS, totalBytes),
+		headerBytes: IMAGE_HEADER_BYTES,
 	});
 
 	const audioSource = ctx.getNodeParameter('audioSource', i) as MediaSourceKind | 'audioId';
