@@ -6,6 +6,7 @@
  * All routes live under /api/open/v3/ at the root (base URL = the emulator URL). Result videos
  * are served without auth from /api/open/v3/emulator/files/<_id>.mp4.
  */
+import { FaultQueue } from './faults';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { akoolEncrypt, akoolSign } from './akoolCrypto';
@@ -267,7 +268,7 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 	private videoRecords: VideoRecord[] = [];
 	private avatarRecords: AvatarRecord[] = [];
 	private tokens = new Map<string, { exp: number; revoked: boolean }>();
-	private faults: Array<AkoolFault & { left: number }> = [];
+	private faults = new FaultQueue<AkoolFault>();
 	private timers = new Set<NodeJS.Timeout>();
 	private generation = 0;
 
@@ -303,15 +304,15 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 	}
 
 	inject(fault: AkoolFault): void {
-		this.faults.push({ ...fault, left: Math.max(1, Math.floor(fault.times ?? 1)) });
+		this.faults.inject(fault);
 	}
 
 	pendingFaults(): AkoolFault[] {
-		return this.faults.map(({ left, ...f }) => ({ ...f, times: left }));
+		return this.faults.pending();
 	}
 
 	clearFaults(): void {
-		this.faults = [];
+		this.faults.clear();
 	}
 
 	reset(): void {
@@ -319,7 +320,7 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 		this.generation++;
 		this.videoRecords = [];
 		this.tokens.clear();
-		this.faults = [];
+		this.faults.clear();
 		Object.assign(this.counters, emptyCounters());
 		this.requests.length = 0;
 		this.webhooks.length = 0;
@@ -460,11 +461,7 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 	}
 
 	private takeFault(route: Route): AkoolFault | undefined {
-		const index = this.faults.findIndex((f) => f.route === route || (f.route === 'any' && route !== 'download'));
-		if (index < 0) return undefined;
-		const fault = this.faults[index];
-		if (--fault.left <= 0) this.faults.splice(index, 1);
-		return fault;
+		return this.faults.take((r) => r === route || (r === 'any' && route !== 'download'));
 	}
 
 	// ── auth ──

@@ -6,6 +6,7 @@
  * Mounted at the root (only the Kling routes are claimed there) and under `/kling` (CometAPI-style
  * proxy base URL, where every path is claimed).
  */
+import { FaultQueue } from './faults';
 import { randomInt, randomUUID } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -306,7 +307,7 @@ class KlingEmulatorImpl implements KlingEmulator {
 	private records: TaskRecord[] = [];
 	private byId = new Map<string, TaskRecord>();
 	private audioStore = new Map<string, KlingAudio>();
-	private faults: Array<KlingFault & { left: number }> = [];
+	private faults = new FaultQueue<KlingFault>();
 	private timers = new Set<NodeJS.Timeout>();
 	private callbackChains = new Map<string, Promise<void>>();
 	private seq = 0;
@@ -339,15 +340,15 @@ class KlingEmulatorImpl implements KlingEmulator {
 	}
 
 	inject(fault: KlingFault): void {
-		this.faults.push({ ...fault, left: Math.max(1, Math.floor(fault.times ?? 1)) });
+		this.faults.inject(fault);
 	}
 
 	pendingFaults(): KlingFault[] {
-		return this.faults.map(({ left, ...f }) => ({ ...f, times: left }));
+		return this.faults.pending();
 	}
 
 	clearFaults(): void {
-		this.faults = [];
+		this.faults.clear();
 	}
 
 	reset(): void {
@@ -356,7 +357,7 @@ class KlingEmulatorImpl implements KlingEmulator {
 		this.records = [];
 		this.byId.clear();
 		this.audioStore.clear();
-		this.faults = [];
+		this.faults.clear();
 		// In place, so references taken before reset() stay live.
 		Object.assign(this.counters, emptyCounters());
 		this.requests.length = 0;
@@ -469,14 +470,7 @@ class KlingEmulatorImpl implements KlingEmulator {
 	}
 
 	private takeFault(route: Route): KlingFault | null {
-		const idx = this.faults.findIndex(
-			(f) => f.route === 'any' || f.route === route || (f.route === 'download' && route === 'tts-file'),
-		);
-		if (idx < 0) return null;
-		const f = this.faults[idx];
-		f.left--;
-		if (f.left <= 0) this.faults.splice(idx, 1);
-		return f;
+		return this.faults.take((r) => r === 'any' || r === route || (r === 'download' && route === 'tts-file')) ?? null;
 	}
 
 	private error(res: Res, code: number, message: string): void {

@@ -13,6 +13,7 @@
  * Like the real API (per the docs), URLs that are not http(s) or that contain non-ASCII characters
  * are refused with 400 `{error}`, so tests prove the node encoded them.
  */
+import { FaultQueue } from './faults';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -153,7 +154,7 @@ export function createMingyanEmulator(ctx: EmulatorContext, overrides: Partial<M
 	const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<MingyanConfig>;
 	const startup: MingyanConfig = { ...MINGYAN_DEFAULT_CONFIG, ...defined };
 	const records = new Map<string, TaskRecord>();
-	let faults: Array<MingyanFault & { left: number }> = [];
+	const faults = new FaultQueue<MingyanFault>();
 	let sampleCache: Buffer | null = null;
 
 	const loadSample = async (): Promise<Buffer> => {
@@ -192,14 +193,14 @@ export function createMingyanEmulator(ctx: EmulatorContext, overrides: Partial<M
 		},
 		sampleMd5: async () => createHash('md5').update(await loadSample()).digest('hex'),
 		inject(fault) {
-			faults.push({ ...fault, left: Math.max(1, Math.floor(fault.times ?? 1)) });
+			faults.inject(fault);
 		},
 		clearFaults() {
-			faults = [];
+			faults.clear();
 		},
 		reset() {
 			records.clear();
-			faults = [];
+			faults.clear();
 			Object.assign(emu.counters, emptyCounters());
 			emu.requests.length = 0;
 			emu.receivedUrls.length = 0;
@@ -289,10 +290,7 @@ export function createMingyanEmulator(ctx: EmulatorContext, overrides: Partial<M
 	};
 
 	function takeFault(route: MingyanFaultRoute): MingyanFaultKind | undefined {
-		const f = faults.find((x) => x.route === route);
-		if (!f) return undefined;
-		if (--f.left <= 0) faults = faults.filter((x) => x !== f);
-		return f.fault;
+		return faults.take((r) => r === route)?.fault;
 	}
 
 	function create(raw: Buffer): Record<string, unknown> {
