@@ -241,6 +241,8 @@ export async function akoolRequest<T = unknown>(ctx: AkoolContext, request: Akoo
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			timeout: method === 'GET' ? READ_TIMEOUT_MS : WRITE_TIMEOUT_MS,
+			// Stop / an execution timeout aborts the request (load-options contexts have no signal).
+			abortSignal: 'getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal?.() : undefined,
 		},
 		what,
 		itemIndex,

@@ -1,12 +1,11 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { failureKindOf } from '../shared/errors';
 import type { JsonBodyValue } from '../shared/jsonBody';
 import { streamedJsonBody } from '../shared/jsonBody';
 import type { MediaRef } from '../shared/mediaInput';
-import { mediaRefToText } from '../shared/mediaInput';
+import { describeMediaRef, mediaRefToText } from '../shared/mediaInput';
 import type { TaskApi } from '../shared/taskEngine';
 import { normalizeKlingTask } from './normalize';
-import { klingRequest } from './transport';
+import { klingRequest, saysNoSuchTask } from './transport';
 
 export const AVATAR_PATH = '/v1/videos/avatar/image2video';
 
@@ -19,8 +18,6 @@ export interface AvatarCreateRequest {
 	mode: 'std' | 'pro';
 	watermark?: boolean;
 	callbackUrl?: string;
-	/** Always set: the user's, or one derived per item (see shared/idempotency). */
-	externalTaskId: string;
 }
 
 /** Kling Avatar tasks for the shared engine. */
@@ -37,13 +34,14 @@ export function klingAvatarApi(ctx: IExecuteFunctions): TaskApi<AvatarCreateRequ
 
 	return {
 		provider: 'Kling',
-		async create(request, itemIndex) {
+		async create(request, itemIndex, externalTaskId) {
 			const fields: Array<[string, JsonBodyValue]> = [
 				['image', { media: request.image }],
 				// Optional with default std in the official doc, required by some proxies: always sent.
 				['mode', { json: request.mode }],
-				['external_task_id', { json: request.externalTaskId }],
 			];
+			// Always set by the engine (the user's, or one derived per item and attempt).
+			if (externalTaskId) fields.push(['external_task_id', { json: externalTaskId }]);
 			if (request.audio.kind === 'audioId') fields.push(['audio_id', { json: request.audio.id }]);
 			else fields.push(['sound_file', { media: request.audio }]);
 			if (request.prompt) fields.push(['prompt', { json: request.prompt }]);
@@ -69,12 +67,21 @@ export function klingAvatarApi(ctx: IExecuteFunctions): TaskApi<AvatarCreateRequ
 			});
 			return normalizeKlingTask(data);
 		},
-		async findCreated(request, itemIndex) {
-			// Kling's query path accepts the external_task_id; "not found" means nothing was created.
-			return await getTask(request.externalTaskId, itemIndex).catch((error: Error) =>
-				failureKindOf(error) === 'notFound' ? undefined : Promise.reject(error),
+		async findCreated(externalTaskId, itemIndex) {
+			// Kling's query path accepts the external_task_id (provider-apis.md §6.1).
+			return await getTask(externalTaskId, itemIndex).catch((error: Error) =>
+				saysNoSuchTask(error) ? undefined : Promise.reject(error),
 			);
 		},
+		fingerprint: (request) =>
+			[
+				describeMediaRef(request.image),
+				request.audio.kind === 'audioId' ? `id:${request.audio.id}` : describeMediaRef(request.audio),
+				request.prompt,
+				request.mode,
+				String(request.watermark ?? ''),
+				request.callbackUrl ?? '',
+			].join('\u0000'),
 		get: getTask,
 	};
 }

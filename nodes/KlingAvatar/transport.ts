@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 import type { FailureKind } from '../shared/errors';
-import { withFailureKind } from '../shared/errors';
+import { failureKindOf, withFailureKind } from '../shared/errors';
 import { sendProviderRequest } from '../shared/http';
 import type { StreamedJsonBody } from '../shared/jsonBody';
 import { klingBaseUrl } from './baseUrl';
@@ -42,16 +42,15 @@ const ADVICE: Record<number, string> = {
 
 /**
  * Decides how the engine treats a refused request. Reads are always safe to repeat;
- * a create that died with a 5xx may have been processed, so it is "ambiguous".
+ * a create that died with a 5xx may have been processed, so it is "ambiguous". Nothing here reads
+ * Kling's message text: the engine looks a refused create up by its external_task_id before
+ * failing, so the unknown wording of a duplicate-key refusal (provider-apis.md §6.1) never matters.
  */
-export function klingFailureKind(httpStatus: number, code: number | undefined, method: IHttpRequestMethods, message = ''): FailureKind {
+export function klingFailureKind(httpStatus: number, code: number | undefined, method: IHttpRequestMethods): FailureKind {
 	if (code === 1303) return 'capacity';
 	if (code === 1302) return 'retryable';
 	if ((code !== undefined && code >= 5000 && code <= 5002) || httpStatus >= 500) {
 		return method === 'GET' ? 'retryable' : 'ambiguous';
-	}
-	if (code === 1201 && method === 'POST' && /external_task_id/i.test(message) && /exist|duplicat|unique|already/i.test(message)) {
-		return 'duplicate';
 	}
 	if (method === 'GET' && (code === 1203 || (httpStatus === 404 && code === undefined))) return 'notFound';
 	if (httpStatus === 429 && code === undefined) return 'retryable';
@@ -104,7 +103,7 @@ export async function klingRequest<T = IDataObject>(ctx: IExecuteFunctions, requ
 
 	const code = typeof envelope.code === 'number' ? envelope.code : undefined;
 	const providerMessage = envelope.message || (typeof response.body === 'string' ? response.body.slice(0, 200) : '');
-	const kind = klingFailureKind(response.statusCode, code, method, providerMessage);
+	const kind = klingFailureKind(response.statusCode, code, method);
 	const error = new NodeApiError(node, (envelope as JsonObject) ?? {}, {
 		itemIndex,
 		httpCode: String(response.statusCode),
@@ -116,5 +115,23 @@ export async function klingRequest<T = IDataObject>(ctx: IExecuteFunctions, requ
 			.filter(Boolean)
 			.join(' '),
 	});
+	answers.set(error, { httpStatus: response.statusCode, code });
 	return Promise.reject(withFailureKind(error, kind));
+}
+
+/** The HTTP status and Kling code behind a refused request (klingRequest's errors only). */
+const answers = new WeakMap<object, { httpStatus: number; code: number | undefined }>();
+
+/**
+ * Whether a refused read says "no such task" in some form. Kling's answer for an unknown task id
+ * is not known (provider-apis.md §6.1), so every 4xx counts except the credential and account
+ * codes (1000–1004, 1100–1103), which would refuse any request. Safe for lookups before a
+ * re-send: the re-sent create carries the same external_task_id, which Kling keeps unique.
+ */
+export function saysNoSuchTask(error: unknown): boolean {
+	if (failureKindOf(error) === 'notFound') return true;
+	const answer = typeof error === 'object' && error !== null ? answers.get(error) : undefined;
+	if (!answer || answer.httpStatus < 400 || answer.httpStatus >= 500 || answer.httpStatus === 429) return false;
+	const { code } = answer;
+	return code === undefined || !((code >= 1000 && code <= 1004) || (code >= 1100 && code <= 1103));
 }

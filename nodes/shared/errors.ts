@@ -12,8 +12,6 @@ export type FailureKind =
 	| 'capacity'
 	/** The request may or may not have been processed (timeout, reset, 5xx on a create). */
 	| 'ambiguous'
-	/** A create was refused because its idempotency key already exists. */
-	| 'duplicate'
 	/** The requested task does not exist. */
 	| 'notFound'
 	/** Anything else: bad input, auth, arrears, content policy... never retried. */

@@ -33,6 +33,8 @@ export async function sendProviderRequest(
 			{
 				json: true,
 				timeout: method === 'GET' ? READ_TIMEOUT_MS : WRITE_TIMEOUT_MS,
+				// Stop / an execution timeout aborts the request; an upload not yet complete never lands.
+				abortSignal: ctx.getExecutionCancelSignal?.(),
 				...options,
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,

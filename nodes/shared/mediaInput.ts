@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { readBinaryForCheck, readBinaryHead } from './binaryInput';
 import { invalidInput } from './items';
@@ -12,8 +13,9 @@ export type MediaSourceKind = 'binary' | 'url' | 'base64';
  */
 export type MediaRef =
 	| { kind: 'url'; url: string }
-	| { kind: 'base64'; base64: string; bytes: number }
-	| { kind: 'binary'; property: string; bytes: number; fileName?: string };
+	| { kind: 'base64'; base64: string; bytes: number; digest: string }
+	/** `digest`: of the bytes the check read (the whole file, or its first bytes for images) and the size. */
+	| { kind: 'binary'; property: string; bytes: number; fileName?: string; digest: string };
 
 export interface MediaFieldSpec {
 	source: MediaSourceKind;
@@ -48,30 +50,35 @@ export async function resolveMediaInput(ctx: IExecuteFunctions, itemIndex: numbe
 		if (!parsed.ok) throw invalid(parsed.problem);
 		const violation = spec.check(parsed.value.buffer, parsed.value.buffer.length);
 		if (violation) throw invalid(violation.message);
-		return { kind: 'base64', base64: parsed.value.base64, bytes: parsed.value.buffer.length };
+		return { kind: 'base64', base64: parsed.value.base64, bytes: parsed.value.buffer.length, digest: digestOf(parsed.value.buffer) };
 	}
 	const property = spec.value.trim();
 	if (!property) throw invalid('no binary property name is set');
-	let checked: { violation: MediaViolation | null; bytes: number; fileName?: string } | undefined;
+	let checked: { violation: MediaViolation | null; bytes: number; fileName?: string; digest: string } | undefined;
 	try {
 		if (spec.headerBytes) {
 			const { head, totalBytes, fileName } = await readBinaryHead(ctx, itemIndex, property, spec.headerBytes);
 			const violation = spec.check(head, totalBytes);
 			// A header found in the prefix settles it; otherwise (e.g. a JPEG with a large EXIF block) read it all.
 			if (head.length >= totalBytes || violation?.problem !== 'unreadableDimensions') {
-				checked = { violation, bytes: totalBytes, fileName };
+				checked = { violation, bytes: totalBytes, fileName, digest: digestOf(head) };
 			}
 		}
 		if (!checked) {
 			const input = await readBinaryForCheck(ctx, itemIndex, property);
-			checked = { violation: spec.check(input.buffer, input.buffer.length), bytes: input.buffer.length, fileName: input.fileName };
+			checked = {
+				violation: spec.check(input.buffer, input.buffer.length),
+				bytes: input.buffer.length,
+				fileName: input.fileName,
+				digest: digestOf(input.buffer),
+			};
 		}
 	} catch (error) {
 		throw invalid(`no binary property "${property}" on this item (${(error as Error).message})`);
 	}
-	const { violation, bytes, fileName } = checked;
+	const { violation, bytes, fileName, digest } = checked;
 	if (violation) throw invalid(`${violation.message}${fileName ? ` (file "${fileName}")` : ''}`);
-	return { kind: 'binary', property, bytes, fileName };
+	return { kind: 'binary', property, bytes, fileName, digest };
 }
 
 /** The text a JSON API takes for a media input: the URL, or the raw Base64 (no data: prefix). */
@@ -81,9 +88,13 @@ export async function mediaRefToText(ctx: IExecuteFunctions, itemIndex: number, 
 	return (await ctx.helpers.getBinaryDataBuffer(itemIndex, ref.property)).toString('base64');
 }
 
-/** A short description of a media input for idempotency fingerprints (never the content itself). */
+/** A short description of a media input for the task ledger's fingerprints (never the content itself). */
 export function describeMediaRef(ref: MediaRef): string {
 	if (ref.kind === 'url') return `url:${ref.url}`;
-	if (ref.kind === 'base64') return `b64:${ref.bytes}:${ref.base64.slice(0, 64)}`;
-	return `bin:${ref.property}:${ref.bytes}:${ref.fileName ?? ''}`;
+	return `${ref.kind}:${ref.bytes}:${ref.digest}`;
+}
+
+/** SHA-256 (hex, 32 characters) of media bytes: tells two files apart without keeping them. */
+function digestOf(bytes: Buffer): string {
+	return createHash('sha256').update(bytes).digest('hex').slice(0, 32);
 }

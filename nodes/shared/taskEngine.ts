@@ -1,27 +1,42 @@
-import type { IBinaryKeyData, IExecuteFunctions, JsonObject } from 'n8n-workflow';
+import type { IBinaryKeyData, IDataObject, IExecuteFunctions, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
-import { SLEEP_SLICE_MS, throwIfCancelled } from './cancellation';
+import { SLEEP_SLICE_MS } from './cancellation';
+import type { StopReason } from './earlyExit';
+import { stoppedBatchError } from './earlyExit';
 import { failureKindOf, isCancellation } from './errors';
+import { derivedExternalTaskId } from './idempotency';
 import { atItem } from './items';
 import type { PollSchedule } from './schedule';
 import { CAPACITY_RETRY_POLICY, DEFAULT_POLL_SCHEDULE, nextPollDelayMs, retryDelayMs } from './schedule';
 import type { NormalizedTask } from './task';
 import { isTerminal } from './task';
+import type { LedgerAttempt } from './taskLedger';
+import { TaskLedger, ledgerKey, stableFingerprint } from './taskLedger';
 
 /** What a provider offers the engine. Implementations live in the provider's folder. */
 export interface TaskApi<Request> {
 	/** Shown in messages, e.g. "Kling". */
 	provider: string;
-	/** Submits one paid task. Throws errors tagged with a FailureKind. */
-	create(request: Request, itemIndex: number): Promise<NormalizedTask>;
 	/**
-	 * Finds the task an earlier, ambiguous create attempt for this request may have made
-	 * (by an idempotency key such as Kling's external_task_id); undefined when none exists.
-	 * Providers without such a key leave it out, and then an ambiguous create is never retried.
+	 * Submits one paid task. Throws errors tagged with a FailureKind. `externalTaskId` is the
+	 * client key to send with it (providers with `findCreated` only; null otherwise).
 	 */
-	findCreated?(request: Request, itemIndex: number): Promise<NormalizedTask | undefined>;
+	create(request: Request, itemIndex: number, externalTaskId: string | null): Promise<NormalizedTask>;
+	/**
+	 * Finds the task created with this client key (Kling's external_task_id); undefined when the
+	 * provider has none. Its presence means the provider takes a client key with each create: the
+	 * engine then derives one per item and attempt, and looks it up after any create that may
+	 * have reached the provider. Providers without such a key leave it out, and then a create
+	 * whose outcome is unknown is never sent again (the ledger remembers it).
+	 */
+	findCreated?(externalTaskId: string, itemIndex: number): Promise<NormalizedTask | undefined>;
 	/** Reads a task's current state. */
 	get(taskId: string, itemIndex: number): Promise<NormalizedTask>;
+	/**
+	 * What identifies a request for the ledger (see taskLedger.ledgerKey): a text that changes
+	 * with anything sent to the provider, never whole media. Default: the request as sorted JSON.
+	 */
+	fingerprint?(request: Request): string;
 }
 
 /** One item's work: create a task from `request`, or follow an existing `taskId`. */
@@ -29,6 +44,8 @@ export interface TaskJob<Request> {
 	itemIndex: number;
 	request?: Request;
 	taskId?: string;
+	/** The user's own client key for this create (e.g. Kling's External Task ID option). */
+	externalTaskId?: string;
 	/** Per-item overrides of RunTasksOptions (node parameters can differ per item). */
 	wait?: boolean;
 	maxWaitMs?: number;
@@ -43,7 +60,10 @@ export interface RunTasksOptions {
 	schedule?: PollSchedule;
 	/** Most provider requests in flight at once, over the whole batch. */
 	concurrency?: number;
-	/** Give up at the first failed item instead of collecting errors (no continueOnFail). */
+	/**
+	 * Stop at the first failed item (no continueOnFail): no new task is submitted, creates on the
+	 * wire are given time to answer, then the item's error is thrown listing every task of the batch.
+	 */
 	stopOnFirstError: boolean;
 	/** Runs once per succeeded task (e.g. downloads the video); its result joins the outcome. */
 	onSucceeded?: (task: NormalizedTask, itemIndex: number) => Promise<IBinaryKeyData | undefined>;
@@ -64,11 +84,31 @@ const MAX_CREATE_ATTEMPTS = 6;
 /** A just-created task may not be readable at once; tolerate a few "not found" answers. */
 const MAX_NOT_FOUND_POLLS = 3;
 const PROGRESS_LOG_EVERY_MS = 30_000;
+/** After an item failed, how long creates already on the wire may take to answer (their task IDs are worth it). */
+const STOP_GRACE_MS = 60_000;
+/** After Stop / a timeout: creates are aborted, so their answers come at once; never hold n8n longer. */
+const CANCEL_GRACE_MS = 3_000;
 
 type Phase = 'create' | 'lookup' | 'poll' | 'finish' | 'done';
 
+/**
+ * Why a lookup by client key runs, and so what "nothing found" means:
+ * - `unknown`: a create may have gone through (no answer, 5xx, Stop): nothing found → send it again
+ *   (with the same key: the provider refuses a second task with it);
+ * - `refused`: the provider refused the create, maybe because the key exists: nothing found → fail;
+ * - `userKey`: the user's own key, before anything is sent: an existing task from an earlier
+ *   execution is followed (or, when it failed, reported), nothing found → create.
+ */
+type LookupReason = 'unknown' | 'refused' | 'userKey';
+
 interface JobState<Request> {
 	job: TaskJob<Request>;
+	/** Ledger key (create jobs only). */
+	key?: string;
+	/** This item's create attempt (1, or more after failed tasks in earlier calls). */
+	attempt: number;
+	/** The client key sent with this attempt's create (null when the provider takes none). */
+	externalTaskId: string | null;
 	phase: Phase;
 	dueAt: number;
 	busy: boolean;
@@ -78,8 +118,12 @@ interface JobState<Request> {
 	awaitingSlot: boolean;
 	/** This create is the one probe allowed while the learned limit is full. */
 	probing: boolean;
+	lookupReason?: LookupReason;
+	/** The refusal to report when a `refused` lookup finds nothing. */
+	refusal?: Error;
 	task?: NormalizedTask;
 	taskId?: string;
+	/** When waiting on the task began in this call (its acceptance, or the call's start for a followed task). */
 	acceptedAt?: number;
 	outcome?: TaskOutcome;
 }
@@ -88,10 +132,17 @@ interface JobState<Request> {
  * Runs the tasks of a whole batch together: every item is submitted (bounded concurrency),
  * then all are polled on one schedule, so 50 videos take about as long as one.
  *
- * Never pays twice: a create that may have gone through (timeout, reset, 5xx) is looked up
- * through `findCreated` before any new attempt, or not retried at all when the provider has
- * no idempotency key. Creates refused for the account's concurrency limit queue on the client
- * and go out as our own tasks finish.
+ * Never pays twice, whatever n8n does to the node: every create is written to the task ledger
+ * (taskLedger.ts, kept in the node's execution context) before it is sent and the moment it is
+ * accepted, and every call of the node reads the ledger first: an item whose task exists is
+ * followed, never created again (Retry On Fail, Continue On Fail + Retry, AI-agent tool retries,
+ * the executions-list Retry). A failed task is retried with a fresh task on the next call.
+ * A create that may have gone through is looked up by its client key (`findCreated`) before
+ * anything else, or never re-sent when the provider has no such key. Creates refused for the
+ * account's concurrency limit queue on the client and go out as our own tasks finish.
+ *
+ * Early exits lose nothing: a batch that must stop (an item failed without Continue On Fail,
+ * Max Wait, Stop, timeout) submits no new task and throws an error listing every task it has.
  */
 export async function runTasks<Request>(
 	ctx: IExecuteFunctions,
@@ -100,15 +151,22 @@ export async function runTasks<Request>(
 	options: RunTasksOptions,
 ): Promise<TaskOutcome[]> {
 	const node = ctx.getNode();
+	const provider = api.provider;
 	const waitOf = (s: JobState<Request>) => s.job.wait ?? options.wait;
 	const maxWaitOf = (s: JobState<Request>) => s.job.maxWaitMs ?? options.maxWaitMs;
 	const scheduleOf = (s: JobState<Request>) => s.job.schedule ?? options.schedule ?? DEFAULT_POLL_SCHEDULE;
 	const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
 	const startedAt = Date.now();
 	const createDeadlineOf = (s: JobState<Request>) => startedAt + maxWaitOf(s);
+	const ledger = new TaskLedger(typeof ctx.getContext === 'function' ? (ctx.getContext('node') as IDataObject) : {});
+	const fingerprintOf = (request: Request) => (api.fingerprint ? api.fingerprint(request) : stableFingerprint(request));
+	const itemRef = (s: JobState<Request>) => ({ itemIndex: s.job.itemIndex, provider });
 
 	const states: Array<JobState<Request>> = jobs.map((job) => ({
 		job,
+		key: job.request !== undefined ? ledgerKey(provider, job.itemIndex, fingerprintOf(job.request)) : undefined,
+		attempt: 1,
+		externalTaskId: null,
 		phase: job.taskId !== undefined ? 'poll' : 'create',
 		dueAt: startedAt,
 		busy: false,
@@ -130,7 +188,8 @@ export async function runTasks<Request>(
 	let probeInFlight = false;
 	let nextProbeAt = 0;
 	let probeRefusals = 0;
-	let firstError: Error | undefined;
+	let stop: StopReason | undefined;
+	let stopDeadline = Infinity;
 	let wake: () => void = () => undefined;
 	let lastProgressLog = startedAt;
 
@@ -142,21 +201,34 @@ export async function runTasks<Request>(
 	const finish = (s: JobState<Request>, outcome: Omit<TaskOutcome, 'itemIndex' | 'taskId'>) => {
 		s.phase = 'done';
 		s.outcome = { itemIndex: s.job.itemIndex, taskId: s.taskId, ...outcome };
-		if (outcome.error && options.stopOnFirstError && !firstError) firstError = atItem(outcome.error, s.job.itemIndex);
+		if (outcome.error && options.stopOnFirstError && !stop) {
+			stop = { kind: 'itemFailed', error: atItem(outcome.error, s.job.itemIndex) };
+			stopDeadline = Date.now() + STOP_GRACE_MS;
+		}
 	};
 
 	const fail = (s: JobState<Request>, error: Error) => finish(s, { error, task: s.task });
 
-	const accepted = (s: JobState<Request>, task: NormalizedTask) => {
+	/**
+	 * Starts waiting on a task. A fresh create's answer is returned as is without Wait for
+	 * Completion, else polled on the schedule; a task found or remembered is read at once.
+	 */
+	const follow = (s: JobState<Request>, task: NormalizedTask, fresh: boolean) => {
 		s.task = task;
 		s.taskId = task.taskId;
-		s.acceptedAt = Date.now();
+		s.acceptedAt = fresh ? Date.now() : startedAt;
 		s.failures = 0;
 		s.awaitingSlot = false;
-		ctx.logger.info(`${api.provider}: item ${s.job.itemIndex} submitted as task ${task.taskId}`);
-		if (!waitOf(s)) return finish(s, { task });
+		if (fresh && !waitOf(s)) return finish(s, { task });
 		s.phase = 'poll';
-		s.dueAt = s.acceptedAt + nextPollDelayMs(0, scheduleOf(s));
+		s.dueAt = fresh ? s.acceptedAt + nextPollDelayMs(0, scheduleOf(s)) : Date.now();
+	};
+
+	const accepted = (s: JobState<Request>, task: NormalizedTask) => {
+		// First: from here on, no other call of the node creates this item's task again.
+		if (s.key) ledger.accepted(s.key, itemRef(s), task);
+		ctx.logger.info(`${provider}: item ${s.job.itemIndex} submitted as task ${task.taskId}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}`);
+		follow(s, task, true);
 		// A create beyond the learned limit got through: the account allows more than we thought.
 		if (running() > slotLimit) slotLimit = running();
 		probeRefusals = 0;
@@ -167,43 +239,69 @@ export async function runTasks<Request>(
 		s.dueAt = Date.now() + delay;
 	};
 
+	/** Decides, from the ledger, how a create job starts in this call of the node. */
+	const plan = (s: JobState<Request>) => {
+		if (!s.key) return;
+		const i = s.job.itemIndex;
+		const userKey = s.job.externalTaskId || undefined;
+		const decision = ledger.plan(s.key);
+		if (decision.action === 'follow') {
+			const known = decision.attempt;
+			s.attempt = known.attempt;
+			s.externalTaskId = known.externalTaskId;
+			ctx.logger.info(`${provider}: item ${i} follows task ${known.taskId}, created by an earlier run of this node (${known.status}); not creating another`);
+			return follow(s, rememberedTask(known), false);
+		}
+		if (decision.action === 'resolvePending') {
+			const known = decision.attempt;
+			s.attempt = known.attempt;
+			s.externalTaskId = known.externalTaskId;
+			if (api.findCreated && known.externalTaskId) {
+				ctx.logger.info(`${provider}: item ${i}: an earlier run sent a create whose outcome is unknown; looking it up by ${known.externalTaskId}`);
+				s.phase = 'lookup';
+				s.lookupReason = 'unknown';
+				return;
+			}
+			return fail(s, mayHaveBeenCreatedEarlier(known));
+		}
+		s.attempt = decision.attempt;
+		if (userKey && decision.failedBefore) {
+			const f = decision.failedBefore;
+			return fail(s, userKeyFailed(userKey, f.taskId, f.statusMessage, f.acceptedAt));
+		}
+		if (!api.findCreated) return;
+		s.externalTaskId = userKey ?? derivedExternalTaskId(ctx, s.key, s.attempt);
+		if (userKey) {
+			// The user's key may name a task of an earlier execution: follow it rather than pay again.
+			s.phase = 'lookup';
+			s.lookupReason = 'userKey';
+		}
+	};
+
 	async function step(s: JobState<Request>): Promise<void> {
 		const i = s.job.itemIndex;
 		if (s.phase === 'create') {
+			if (s.key) ledger.sending(s.key, itemRef(s), s.attempt, s.externalTaskId);
+			let task: NormalizedTask;
 			try {
-				accepted(s, await api.create(s.job.request as Request, i));
+				task = await api.create(s.job.request as Request, i, s.externalTaskId);
 			} catch (error) {
-				const kind = failureKindOf(error);
-				s.failures++;
-				if (kind === 'capacity') {
-					slotLimit = running();
-					probeRefusals++;
-					nextProbeAt = Math.max(nextProbeAt, Date.now() + retryDelayMs(probeRefusals, CAPACITY_RETRY_POLICY));
-					s.awaitingSlot = true;
-					ctx.logger.info(`${api.provider}: concurrency limit reached; item ${i} queued (${slotLimit} of our tasks running)`);
-					return retryLater(s, timeoutForSlot(error), createDeadlineOf(s), retryDelayMs(s.failures, CAPACITY_RETRY_POLICY));
-				}
-				if (s.failures >= MAX_CREATE_ATTEMPTS) return fail(s, error);
-				if (kind === 'retryable') return retryLater(s, error, createDeadlineOf(s), retryDelayMs(s.failures));
-				if ((kind === 'ambiguous' || kind === 'duplicate') && api.findCreated) {
-					s.phase = 'lookup';
-					s.dueAt = Date.now() + (kind === 'duplicate' ? 0 : retryDelayMs(s.failures));
-					return;
-				}
-				if (kind === 'ambiguous') return fail(s, notRetried(error));
-				return fail(s, error);
+				return createFailed(s, error);
 			}
-			return;
+			return accepted(s, task);
 		}
 		if (s.phase === 'lookup') {
 			try {
-				const found = await (api.findCreated as NonNullable<TaskApi<Request>['findCreated']>)(s.job.request as Request, i);
-				if (found) {
-					ctx.logger.info(`${api.provider}: item ${i}: an earlier attempt had created task ${found.taskId}; not creating another`);
-					return accepted(s, found);
+				const found = await (api.findCreated as NonNullable<TaskApi<Request>['findCreated']>)(s.externalTaskId as string, i);
+				if (found) return lookupFound(s, found);
+				if (s.lookupReason === 'refused') {
+					if (s.key) ledger.notCreated(s.key);
+					return fail(s, s.refusal as Error);
 				}
-				s.phase = 'create'; // nothing was created: safe to submit again
+				s.phase = 'create'; // nothing was created: safe to submit (the key guards a second time)
+				s.dueAt = Date.now();
 			} catch (error) {
+				if (isCancellation(error)) throw error;
 				s.failures++;
 				if (failureKindOf(error) === 'fatal' || s.failures >= MAX_CREATE_ATTEMPTS) return fail(s, error);
 				return retryLater(s, error, createDeadlineOf(s), retryDelayMs(s.failures));
@@ -212,25 +310,29 @@ export async function runTasks<Request>(
 		}
 		if (s.phase === 'poll') {
 			const taskId = s.taskId as string;
-			const deadline = (s.acceptedAt ?? startedAt) + maxWaitOf(s);
+			const waitStart = s.acceptedAt ?? startedAt;
+			const deadline = waitStart + maxWaitOf(s);
 			try {
 				const task = await api.get(taskId, i);
 				s.task = task;
 				// A Get by external id learns the provider's own id here.
 				if (task.taskId) s.taskId = task.taskId;
+				if (s.key) ledger.observed(s.key, task);
 				s.failures = 0;
 				if (!isTerminal(task.status)) {
 					if (!waitOf(s)) return finish(s, { task });
-					const elapsed = Date.now() - (s.acceptedAt ?? startedAt);
-					const delay = nextPollDelayMs(elapsed, scheduleOf(s));
-					return retryLater(s, maxWaitReached(task, maxWaitOf(s)), deadline, delay);
+					const now = Date.now();
+					// The last check happens at the deadline, not before it.
+					if (now >= deadline) return fail(s, maxWaitReached(task, maxWaitOf(s), now - waitStart));
+					s.dueAt = Math.min(now + nextPollDelayMs(now - waitStart, scheduleOf(s)), deadline);
+					return;
 				}
 				if (task.status === 'failed') return fail(s, taskFailed(task));
 				if (!options.onSucceeded) return finish(s, { task });
 				s.phase = 'finish';
 				s.dueAt = Date.now();
 			} catch (error) {
-				throwIfCancelled(ctx);
+				if (isCancellation(error)) throw error;
 				const kind = failureKindOf(error);
 				s.failures++;
 				if (kind === 'notFound' && s.job.request !== undefined && ++s.notFound <= MAX_NOT_FOUND_POLLS) {
@@ -248,50 +350,127 @@ export async function runTasks<Request>(
 				const binary = await (options.onSucceeded as NonNullable<RunTasksOptions['onSucceeded']>)(s.task as NormalizedTask, i);
 				finish(s, { task: s.task, binary });
 			} catch (error) {
-				throwIfCancelled(ctx);
+				if (isCancellation(error)) throw error;
 				fail(s, error);
 			}
 		}
 	}
 
+	/** A create threw: decide from the failure kind whether a task may exist, and what comes next. */
+	function createFailed(s: JobState<Request>, error: Error): void {
+		const i = s.job.itemIndex;
+		if (isCancellation(error)) {
+			// Aborted by Stop: it may have reached the provider. The ledger keeps it pending.
+			s.phase = 'done';
+			return;
+		}
+		const kind = failureKindOf(error);
+		s.failures++;
+		if (kind === 'capacity') {
+			if (s.key) ledger.notCreated(s.key);
+			slotLimit = running();
+			probeRefusals++;
+			nextProbeAt = Math.max(nextProbeAt, Date.now() + retryDelayMs(probeRefusals, CAPACITY_RETRY_POLICY));
+			s.awaitingSlot = true;
+			ctx.logger.info(`${provider}: concurrency limit reached; item ${i} queued (${slotLimit} of our tasks running)`);
+			return retryLater(s, timeoutForSlot(error), createDeadlineOf(s), retryDelayMs(s.failures, CAPACITY_RETRY_POLICY));
+		}
+		if (kind === 'retryable') {
+			// Refused before processing (rate limit): nothing was created.
+			if (s.key) ledger.notCreated(s.key);
+			if (s.failures >= MAX_CREATE_ATTEMPTS) return fail(s, error);
+			return retryLater(s, error, createDeadlineOf(s), retryDelayMs(s.failures));
+		}
+		if (api.findCreated && s.externalTaskId) {
+			// Whatever the answer said, the request reached the provider: look before failing or
+			// sending again (provider-apis.md §6.1: the duplicate-key answer is not known).
+			s.phase = 'lookup';
+			s.lookupReason = kind === 'ambiguous' ? 'unknown' : 'refused';
+			s.refusal = error;
+			if (s.failures >= MAX_CREATE_ATTEMPTS) s.lookupReason = 'refused';
+			s.dueAt = Date.now() + (kind === 'ambiguous' ? retryDelayMs(s.failures) : 0);
+			return;
+		}
+		if (kind === 'ambiguous') return fail(s, notRetried(error)); // stays pending in the ledger
+		if (s.key) ledger.notCreated(s.key);
+		return fail(s, error);
+	}
+
+	function lookupFound(s: JobState<Request>, found: NormalizedTask): void {
+		const i = s.job.itemIndex;
+		if (s.lookupReason === 'userKey') {
+			if (found.status === 'failed') return fail(s, userKeyFailed(s.externalTaskId as string, found.taskId, found.statusMessage, found.createdAt));
+			ctx.logger.info(`${provider}: item ${i}: External Task ID ${s.externalTaskId} names existing task ${found.taskId} (${found.status}); following it instead of creating another`);
+			if (s.key) ledger.accepted(s.key, itemRef(s), found);
+			return follow(s, found, false);
+		}
+		if (s.key) ledger.accepted(s.key, itemRef(s), found);
+		ctx.logger.info(`${provider}: item ${i}: an earlier attempt had created task ${found.taskId}; not creating another`);
+		follow(s, found, false);
+	}
+
 	function timeoutForSlot(error: Error): Error {
-		return new NodeOperationError(node, `No ${api.provider} concurrency slot became free within Max Wait`, {
+		return new NodeOperationError(node, `No ${provider} concurrency slot became free within Max Wait`, {
 			description: `${error.message}. Nothing was submitted for this item. Raise Max Wait, send fewer items at once, or raise the account's concurrency (resource pack).`,
 		});
 	}
 
 	function notRetried(error: Error): Error {
-		const e = new NodeOperationError(node, `${error.message}; the task may or may not have been created`, {
-			description: `${api.provider} offers no way to look up a task by a client key, so the request was not sent again (it could have paid twice). Check the ${api.provider} dashboard before running this item again.`,
+		return new NodeOperationError(node, `${error.message}; the task may or may not have been created`, {
+			description: `${provider} offers no way to look up a task by a client key, so the request was not sent again (it could have paid twice). Check the ${provider} dashboard. A Retry of this node or execution will not send it again either; start a new execution to send it.`,
 		});
-		return e;
 	}
 
-	function maxWaitReached(task: NormalizedTask, maxWaitMs: number): Error {
+	function mayHaveBeenCreatedEarlier(known: LedgerAttempt): Error {
+		return new NodeOperationError(node, `An earlier run of this node sent this item's create at ${known.sentAt} and got no answer: the ${provider} task may have been created`, {
+			description: `${provider} offers no way to look up a task by a client key, so it is not sent again (that could pay twice). Check the ${provider} dashboard: if a task was created, continue with the Get operation and its ID; if not, start a new execution (a Retry keeps this record).`,
+		});
+	}
+
+	function userKeyFailed(externalTaskId: string, taskId: string | null, reason: string | null, when: string | null): Error {
 		return new NodeOperationError(
 			node,
-			`Task ${task.taskId} did not finish within Max Wait (${formatDuration(maxWaitMs)}); it is still ${task.status}. Continue with the Get operation and Task ID ${task.taskId}`,
+			`The ${provider} task with External Task ID "${externalTaskId}" failed earlier${when ? ` (created ${when})` : ''}: ${reason || 'no reason given'}`,
 			{
-				description: `The task keeps running at ${api.provider}. Use the Get operation with Task ID "${task.taskId}"${task.externalTaskId ? ` (or External Task ID "${task.externalTaskId}")` : ''} and Wait for Completion, or raise Max Wait.`,
+				description: `Task ${taskId ?? '(ID unknown)'} has this External Task ID, and an ID can be used only once. Set a new External Task ID (or clear the option to let the node derive one) to create a new task.`,
+			},
+		);
+	}
+
+	function maxWaitReached(task: NormalizedTask, maxWaitMs: number, waitedMs: number): Error {
+		return new NodeOperationError(
+			node,
+			`Task ${task.taskId} did not finish within Max Wait (${formatDuration(maxWaitMs)}; waited ${formatDuration(waitedMs)}); it is still ${task.status}. Continue with the Get operation and Task ID ${task.taskId}`,
+			{
+				description: `The task keeps running at ${provider}. Use the Get operation with Task ID "${task.taskId}"${task.externalTaskId ? ` (or External Task ID "${task.externalTaskId}")` : ''} and Wait for Completion, or raise Max Wait.`,
 			},
 		);
 	}
 
 	function taskFailed(task: NormalizedTask): Error {
 		return new NodeApiError(node, task.raw as JsonObject, {
-			message: `${api.provider} task ${task.taskId} failed: ${task.statusMessage || 'no reason given'}`,
-			description: `The provider reports the task as failed. Task ID: ${task.taskId}.`,
+			message: `${provider} task ${task.taskId} failed: ${task.statusMessage || 'no reason given'}`,
+			description: `The provider reports the task as failed. Task ID: ${task.taskId}. A Retry of this node or execution creates a new task for this item.`,
 		});
 	}
 
+	const cancelled = () => ctx.getExecutionCancelSignal?.()?.aborted === true;
+	/** Steps that may still learn a task ID: worth waiting for when stopping. */
+	const settling = () => states.some((s) => s.busy && (s.phase === 'create' || s.phase === 'lookup'));
+
+	for (const s of states) if (s.phase === 'create') plan(s);
+
 	for (;;) {
-		throwIfCancelled(ctx);
-		if (firstError) throw firstError;
+		if (cancelled() && stop?.kind !== 'cancelled') {
+			stop = { kind: 'cancelled' };
+			stopDeadline = Date.now() + CANCEL_GRACE_MS;
+		}
+		if (stop && (!settling() || Date.now() >= stopDeadline)) throw stopped(stop);
 		const pending = states.filter((s) => s.phase !== 'done');
 		if (!pending.length) break;
 
 		const now = Date.now();
-		for (const s of pending) {
+		for (const s of stop ? [] : pending) {
 			if (inFlight >= concurrency) break;
 			if (s.busy) continue;
 			const slotFree = s.awaitingSlot && occupied() < slotLimit;
@@ -331,19 +510,65 @@ export async function runTasks<Request>(
 
 		if (Date.now() - lastProgressLog >= PROGRESS_LOG_EVERY_MS) {
 			lastProgressLog = Date.now();
-			ctx.logger.info(`${api.provider}: ${progressLine(states)}`);
+			ctx.logger.info(`${provider}: ${progressLine(states)}`);
 		}
 
 		const idle = states.filter((s) => s.phase !== 'done' && !s.busy);
-		const nextDue = idle.length ? Math.min(...idle.map((s) => s.dueAt)) : Infinity;
+		const nextDue = stop || !idle.length ? Infinity : Math.min(...idle.map((s) => s.dueAt));
 		const waitMs = Math.max(0, Math.min(SLEEP_SLICE_MS, nextDue - Date.now()));
 		const woken = new Promise<void>((resolve) => (wake = resolve));
 		if (inFlight > 0) await Promise.race([woken, sleep(waitMs || SLEEP_SLICE_MS)]);
 		else if (waitMs > 0) await sleep(waitMs);
 	}
 
-	ctx.logger.info(`${api.provider}: batch done after ${formatDuration(Date.now() - startedAt)}: ${progressLine(states)}`);
+	function stopped(reason: StopReason): Error {
+		const keys = states.map((s) => s.key).filter((k): k is string => k !== undefined);
+		const tasks = ledger.tasksOf(keys);
+		// Follow-up jobs (Get) have no ledger entry; list the tasks they were following too.
+		for (const s of states) {
+			if (s.key || !s.taskId) continue;
+			const status = s.task?.status ?? 'processing';
+			tasks.push({
+				attempt: 1,
+				taskId: s.taskId,
+				externalTaskId: s.task?.externalTaskId ?? null,
+				status,
+				statusMessage: s.task?.statusMessage ?? null,
+				sentAt: '',
+				acceptedAt: null,
+				updatedAt: '',
+				itemIndex: s.job.itemIndex,
+				provider,
+			});
+		}
+		tasks.sort((a, b) => a.itemIndex - b.itemIndex || a.attempt - b.attempt);
+		const unsent = states
+			.filter((s) => s.key && !s.busy && s.phase === 'create' && ledger.latest(s.key)?.status !== 'pending')
+			.map((s) => s.job.itemIndex);
+		const error = stoppedBatchError(node, provider, reason, tasks, unsent);
+		ctx.logger.warn(`${provider}: batch stopped (${reason.kind === 'cancelled' ? 'execution cancelled' : reason.error.message}). ${(error as { description?: string | null }).description ?? ''}`);
+		return error;
+	}
+
+	ctx.logger.info(`${provider}: batch done after ${formatDuration(Date.now() - startedAt)}: ${progressLine(states)}`);
 	return states.map((s) => s.outcome as TaskOutcome);
+}
+
+/** A task known only from the ledger, as the engine's follow-up expects it (polled at once). */
+function rememberedTask(known: LedgerAttempt): NormalizedTask {
+	return {
+		taskId: known.taskId as string,
+		externalTaskId: known.externalTaskId,
+		status: known.status === 'pending' ? 'submitted' : known.status,
+		statusMessage: known.statusMessage,
+		videoUrl: null,
+		watermarkVideoUrl: null,
+		durationSeconds: null,
+		unitsDeducted: null,
+		createdAt: known.acceptedAt,
+		updatedAt: known.updatedAt,
+		raw: {},
+	};
 }
 
 function progressLine(states: Array<JobState<unknown>>): string {

@@ -132,6 +132,14 @@ export interface RunWorkflowOptions {
 	settings?: IWorkflowSettings;
 	/** Called after the input items are stored, right before n8n starts executing (benchmarks take baselines here). */
 	beforeExecute?: () => void | Promise<void>;
+	/**
+	 * Runs a Retry of this earlier (failed or canceled) run, the way the Executions list's Retry
+	 * does (n8n `ExecutionService.retry` → `WorkflowRunner`): a new execution id, mode 'retry', and
+	 * the earlier run's saved data (through a JSON round trip, like the database) with the
+	 * execution error removed and the failed node's last run popped; `items` and `startNode`
+	 * are ignored. The workflow (nodes, connections) must still be given.
+	 */
+	retryOf?: WorkflowRun;
 }
 
 export interface WorkflowRun {
@@ -462,8 +470,20 @@ export class Engine {
 				pinData: wf.pinData,
 			});
 
-			const startNode = this.findStartNode(workflow, wf.nodes, options.startNode);
-			const items = await this.prepareItems(options.items, executionId, workflowId);
+			const runExecutionData = options.retryOf
+				? retryExecutionData(options.retryOf)
+				: createRunExecutionData({
+						resultData: { runData: {}, pinData: wf.pinData },
+						executionData: {
+							nodeExecutionStack: [
+								{
+									node: this.findStartNode(workflow, wf.nodes, options.startNode),
+									data: { main: [await this.prepareItems(options.items, executionId, workflowId)] },
+									source: null,
+								},
+							],
+						},
+					});
 
 			const workflowData: IWorkflowBase = {
 				id: workflowId,
@@ -490,14 +510,7 @@ export class Engine {
 
 			const additionalData = this.buildAdditionalData(hooks, executionId, workflowId, options.timeoutMs);
 
-			const runExecutionData = createRunExecutionData({
-				resultData: { runData: {}, pinData: wf.pinData },
-				executionData: {
-					nodeExecutionStack: [{ node: startNode, data: { main: [items] }, source: null }],
-				},
-			});
-
-			const workflowExecute = new WorkflowExecute(additionalData, 'manual', runExecutionData);
+			const workflowExecute = new WorkflowExecute(additionalData, options.retryOf ? 'retry' : 'manual', runExecutionData);
 			await options.beforeExecute?.();
 			const started = performance.now();
 			const execution = workflowExecute.processRunExecutionData(workflow);
@@ -704,6 +717,23 @@ export class Engine {
 			binaryBuffer: async (item: INodeExecutionData, property: string) => await this.binaryBuffer(item, property),
 		};
 	}
+}
+
+/**
+ * The run data a Retry from the Executions list starts from (n8n `ExecutionService.retry`, same in
+ * 1.123.81 and 2.41.1): the saved execution data with `resultData.error` removed and, when the
+ * last executed node's last run failed, that run popped so the node runs again. The node's
+ * execution context (`executionData.contextData`) is carried over as saved.
+ */
+function retryExecutionData(previous: WorkflowRun): IRun['data'] {
+	const data = JSON.parse(JSON.stringify(previous.raw.data)) as IRun['data'];
+	const { lastNodeExecuted } = data.resultData;
+	if (lastNodeExecuted) {
+		delete data.resultData.error;
+		const runs = data.resultData.runData[lastNodeExecuted] ?? [];
+		if (runs.length > 0 && runs[runs.length - 1].error !== undefined) runs.pop();
+	}
+	return data;
 }
 
 /** Checks n8n's loader does not: referenced icon files exist inside the package. */

@@ -67,8 +67,8 @@ describe('klingFailureKind', () => {
 		expect(klingFailureKind(status, code, method)).toBe(kind);
 	});
 
-	it('recognises a duplicate external_task_id on create', () => {
-		expect(klingFailureKind(400, 1201, 'POST', 'external_task_id already exists')).toBe('duplicate');
+	it('never reads the message: a refused create is fatal, and the engine looks it up by its key', () => {
+		expect(klingFailureKind(400, 1201, 'POST')).toBe('fatal');
 	});
 });
 

@@ -1,10 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { idempotencyKey } from '../../../shared/idempotency';
 import { invalidInput } from '../../../shared/items';
 import { checkAudio, checkImage } from '../../../shared/media/validateMedia';
 import type { MediaSourceKind } from '../../../shared/mediaInput';
-import { describeMediaRef, resolveMediaInput } from '../../../shared/mediaInput';
+import { resolveMediaInput } from '../../../shared/mediaInput';
 import { parseHttpUrl } from '../../../shared/mediaSource';
 import { executeTaskOperation } from '../../../shared/taskOperation';
 import { pollingOptionFields, waitAndDownloadProperties } from '../../../shared/waitOptions';
@@ -205,16 +204,7 @@ async function buildRequest(ctx: IExecuteFunctions, i: number): Promise<AvatarCr
 		if (!parsed.ok) throw invalidInput(ctx, i, 'Callback URL', parsed.problem, PROVIDER);
 		callbackUrl = parsed.value;
 	}
-	const fingerprint = [describeMediaRef(image), audio.kind === 'audioId' ? `id:${audio.id}` : describeMediaRef(audio), prompt, mode].join('|');
-	return {
-		image,
-		audio,
-		prompt,
-		mode,
-		watermark: options.watermark,
-		callbackUrl,
-		externalTaskId: options.externalTaskId?.trim() || idempotencyKey(ctx, i, fingerprint),
-	};
+	return { image, audio, prompt, mode, watermark: options.watermark, callbackUrl };
 }
 
 function sourceParameter(media: 'image' | 'audio', source: MediaSourceKind): string {
@@ -226,7 +216,10 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	return await executeTaskOperation(this, items, {
 		api: klingAvatarApi(this),
 		waitDefault: true,
-		buildJob: async (i) => ({ itemIndex: i, request: await buildRequest(this, i) }),
+		buildJob: async (i) => {
+			const externalTaskId = String((this.getNodeParameter('options', i, {}) as { externalTaskId?: string }).externalTaskId ?? '').trim();
+			return { itemIndex: i, request: await buildRequest(this, i), ...(externalTaskId ? { externalTaskId } : {}) };
+		},
 		videoFileName: (task) => `kling-avatar-${task.taskId}.mp4`,
 	});
 }
