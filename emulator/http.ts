@@ -40,30 +40,36 @@ export function destroySocket(req: Req, res: Res): void {
 
 /** Reads the whole request body; rejects with `BodyTooLargeError` past `limitBytes`. */
 export class BodyTooLargeError extends Error {}
-export function readBody(req: Req, limitBytes: number): Promise<Buffer> {
+/** The client went away before the body was complete (an aborted upload). */
+export class BodyAbortedError extends Error {}
+/**
+ * @param bytesPerSecond when set, reads the body no faster than this (a slow uplink), so a test
+ *   can stop an execution while its create is still uploading.
+ */
+export function readBody(req: Req, limitBytes: number, bytesPerSecond?: number): Promise<Buffer> {
 	return new Promise((resolve, reject) => {
 		const chunks: Buffer[] = [];
 		let size = 0;
-		let failed = false;
+		let done = false;
+		const settle = (fn: () => void) => {
+			if (done) return;
+			done = true;
+			fn();
+		};
 		req.on('data', (chunk: Buffer) => {
-			if (failed) return;
+			if (done) return;
 			size += chunk.length;
-			if (size > limitBytes) {
-				failed = true;
-				reject(new BodyTooLargeError(`request body over ${limitBytes} bytes`));
-				return;
-			}
+			if (size > limitBytes) return settle(() => reject(new BodyTooLargeError(`request body over ${limitBytes} bytes`)));
 			chunks.push(chunk);
-		});
-		req.on('end', () => {
-			if (!failed) resolve(Buffer.concat(chunks, size));
-		});
-		req.on('error', (err) => {
-			if (!failed) {
-				failed = true;
-				reject(err);
+			if (bytesPerSecond && bytesPerSecond > 0) {
+				req.pause();
+				setTimeout(() => req.resume(), (chunk.length / bytesPerSecond) * 1000);
 			}
 		});
+		req.on('end', () => settle(() => resolve(Buffer.concat(chunks, size))));
+		// A client that goes away mid-body: a reset shows as 'error' (ECONNRESET, "aborted"), a close as 'close'.
+		req.on('error', (err) => settle(() => reject(new BodyAbortedError(`the upload broke off after ${size} bytes: ${err.message}`))));
+		req.on('close', () => settle(() => reject(new BodyAbortedError(`the client closed the connection after ${size} bytes`))));
 	});
 }
 

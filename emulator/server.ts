@@ -9,7 +9,7 @@
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
-import { BodyTooLargeError, readBody, resolveAssetsDir, sendFile, sendJson } from './http';
+import { BodyAbortedError, BodyTooLargeError, readBody, resolveAssetsDir, sendFile, sendJson } from './http';
 import type { Req, Res } from './http';
 import { createKlingEmulator } from './kling';
 import type { AkoolConfig, AkoolEmulator } from './akool';
@@ -60,6 +60,13 @@ export interface Emulator {
 	/** Mingyan DigitalHuman API under /kyyReactApiServer/... (base URL = url + '/kyyReactApiServer'). */
 	mingyan: MingyanEmulator;
 	context: EmulatorContext;
+	/**
+	 * Reads request bodies no faster than this many bytes per second (null: as fast as they come).
+	 * Lets a test press Stop while a create is still uploading. reset() clears it.
+	 */
+	uploadBytesPerSecond: number | null;
+	/** Request bodies whose client went away before the body was complete (uploads aborted). */
+	readonly abortedUploads: number;
 	/** Adds a provider handler (tried after the ones already mounted). */
 	mount(handler: ProviderHandler): void;
 	/** reset() on every mounted handler. */
@@ -76,6 +83,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 	const context: EmulatorContext = { baseUrl: () => baseUrl, assetsDir };
 	const handlers: ProviderHandler[] = [];
 	const sockets = new Set<Socket>();
+	const throttle = { uploadBytesPerSecond: null as number | null, abortedUploads: 0 };
 
 	const kling = createKlingEmulator(context, options.kling);
 	const akool = createAkoolEmulator(context, options.akool);
@@ -118,8 +126,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		}
 		let body: Buffer;
 		try {
-			body = await readBody(req, maxBodyBytes);
+			body = await readBody(req, maxBodyBytes, throttle.uploadBytesPerSecond ?? undefined);
 		} catch (err) {
+			if (err instanceof BodyAbortedError) {
+				throttle.abortedUploads++;
+				return;
+			}
 			if (err instanceof BodyTooLargeError) {
 				sendJson(res, 413, { code: 1200, message: err.message }, { Connection: 'close' });
 				return;
@@ -151,10 +163,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		akool,
 		mingyan,
 		context,
+		get uploadBytesPerSecond() {
+			return throttle.uploadBytesPerSecond;
+		},
+		set uploadBytesPerSecond(value: number | null) {
+			throttle.uploadBytesPerSecond = value;
+		},
+		get abortedUploads() {
+			return throttle.abortedUploads;
+		},
 		mount(handler: ProviderHandler) {
 			handlers.push(handler);
 		},
 		reset() {
+			throttle.uploadBytesPerSecond = null;
+			throttle.abortedUploads = 0;
 			for (const h of handlers) h.reset();
 		},
 		close() {

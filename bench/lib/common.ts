@@ -9,6 +9,7 @@ import type { INode, INodeParameters } from 'n8n-workflow';
 import type { KlingConfig } from '../../emulator/kling';
 import { Engine, type EngineOptions } from '../../test/harness/engine';
 import type { EmulatorStats } from './emulatorProcess';
+import { MiB, pngOfSize as pngOfSizeFrom } from '../../test/fixtures/sizedMedia';
 
 export const REPO_DIR = resolve(__dirname, '../../..');
 /** The built package under test: this repo (after `npm run build`) or a private build-to copy. */
@@ -115,83 +116,10 @@ export function klingCreateNode(parameters: INodeParameters): INode {
 
 // ─────────────────────────────── synthetic media ───────────────────────────────
 
-const CRC_TABLE = (() => {
-	const t = new Uint32Array(256);
-	for (let n = 0; n < 256; n++) {
-		let c = n;
-		for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-		t[n] = c >>> 0;
-	}
-	return t;
-})();
-function crc32(buf: Buffer): number {
-	let c = 0xffffffff;
-	for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-	return (c ^ 0xffffffff) >>> 0;
-}
-function pngChunk(type: string, data: Buffer): Buffer {
-	const head = Buffer.alloc(8);
-	head.writeUInt32BE(data.length, 0);
-	head.write(type, 4, 'latin1');
-	const crc = Buffer.alloc(4);
-	crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-	return Buffer.concat([head, data, crc]);
-}
-/** Deterministic noise (incompressible, like real image data). */
-export function noise(bytes: number, seed = 1): Buffer {
-	const out = Buffer.allocUnsafe(bytes);
-	let x = seed >>> 0 || 1;
-	for (let i = 0; i + 4 <= bytes; i += 4) {
-		x ^= x << 13;
-		x ^= x >>> 17;
-		x ^= x << 5;
-		out.writeUInt32LE(x >>> 0, i);
-	}
-	for (let i = bytes - (bytes % 4); i < bytes; i++) out[i] = i & 0xff;
-	return out;
-}
+export { MiB, mp3OfSize, noise, wavOfSize } from '../../test/fixtures/sizedMedia';
+/** A PNG of exactly `bytes` bytes built on the portrait fixture. */
+export const pngOfSize = (bytes: number, seed = 1): Buffer => pngOfSizeFrom(fixture('portrait.png'), bytes, seed);
 
-/** A PNG of exactly `bytes` bytes: the 16 KB portrait fixture plus a private ancillary chunk of noise. */
-export function pngOfSize(bytes: number, seed = 1): Buffer {
-	const base = fixture('portrait.png');
-	const iendAt = base.length - 12;
-	const fill = bytes - base.length - 12;
-	return Buffer.concat([base.subarray(0, iendAt), pngChunk('ruNd', noise(fill, seed)), base.subarray(iendAt)]);
-}
-
-/** A PCM WAV (16 kHz mono 16-bit) of exactly `bytes` bytes. */
-export function wavOfSize(bytes: number, seed = 2): Buffer {
-	const dataBytes = bytes - 44;
-	const h = Buffer.alloc(44);
-	h.write('RIFF', 0, 'latin1');
-	h.writeUInt32LE(bytes - 8, 4);
-	h.write('WAVEfmt ', 8, 'latin1');
-	h.writeUInt32LE(16, 16);
-	h.writeUInt16LE(1, 20);
-	h.writeUInt16LE(1, 22);
-	h.writeUInt32LE(16000, 24);
-	h.writeUInt32LE(32000, 28);
-	h.writeUInt16LE(2, 32);
-	h.writeUInt16LE(16, 34);
-	h.write('data', 36, 'latin1');
-	h.writeUInt32LE(dataBytes, 40);
-	return Buffer.concat([h, noise(dataBytes, seed)]);
-}
-
-/** A CBR MP3 (MPEG-1 Layer III, 160 kb/s, 44.1 kHz) of about `bytes` bytes: every frame must be walked. */
-export function mp3OfSize(bytes: number): Buffer {
-	const frameLen = Math.floor((144 * 160_000) / 44_100); // 522
-	const frames = Math.floor(bytes / frameLen);
-	const frame = Buffer.alloc(frameLen);
-	frame[0] = 0xff;
-	frame[1] = 0xfb; // MPEG-1, Layer III, no CRC
-	frame[2] = 0xa0; // 160 kb/s, 44.1 kHz, no padding
-	frame[3] = 0xc4; // mono
-	noise(frameLen - 4, 3).copy(frame, 4);
-	return Buffer.concat(Array.from({ length: frames }, () => frame));
-}
-
-export const MiB = 1024 * 1024;
 
 // ─────────────────────────────── measurement ───────────────────────────────
 

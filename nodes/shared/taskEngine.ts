@@ -301,7 +301,7 @@ export async function runTasks<Request>(
 				s.phase = 'create'; // nothing was created: safe to submit (the key guards a second time)
 				s.dueAt = Date.now();
 			} catch (error) {
-				if (isCancellation(error)) throw error;
+				if (isCancellation(error)) return; // the batch loop stops on the cancel signal itself
 				s.failures++;
 				if (failureKindOf(error) === 'fatal' || s.failures >= MAX_CREATE_ATTEMPTS) return fail(s, error);
 				return retryLater(s, error, createDeadlineOf(s), retryDelayMs(s.failures));
@@ -332,7 +332,7 @@ export async function runTasks<Request>(
 				s.phase = 'finish';
 				s.dueAt = Date.now();
 			} catch (error) {
-				if (isCancellation(error)) throw error;
+				if (isCancellation(error)) return; // the batch loop stops on the cancel signal itself
 				const kind = failureKindOf(error);
 				s.failures++;
 				if (kind === 'notFound' && s.job.request !== undefined && ++s.notFound <= MAX_NOT_FOUND_POLLS) {
@@ -350,7 +350,7 @@ export async function runTasks<Request>(
 				const binary = await (options.onSucceeded as NonNullable<RunTasksOptions['onSucceeded']>)(s.task as NormalizedTask, i);
 				finish(s, { task: s.task, binary });
 			} catch (error) {
-				if (isCancellation(error)) throw error;
+				if (isCancellation(error)) return; // the batch loop stops on the cancel signal itself
 				fail(s, error);
 			}
 		}

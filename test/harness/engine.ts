@@ -237,10 +237,67 @@ function passThrough(name: string, displayName: string, isTrigger: boolean): INo
 	};
 }
 
+/**
+ * A stand-in for an AI agent: it takes the tools connected to its `ai_tool` input through n8n-core's
+ * real `getInputConnectionData` (which wraps each connected node with `createNodeAsTool` and runs
+ * it with the node's Retry On Fail settings, `makeHandleToolInvocation`), calls every tool once
+ * with the JSON in its `toolArgs` parameter and outputs `{ tool, response }` per tool. What a
+ * tool call returns to the model is the response text (an error text when the tool failed).
+ */
+const toolCaller: INodeType = {
+	description: {
+		displayName: 'Tool Caller (harness)',
+		name: 'toolCaller',
+		group: ['transform'],
+		version: 1,
+		description: 'Engine harness stand-in for an AI agent that calls its tools once',
+		defaults: { name: 'Tool Caller' },
+		inputs: [NodeConnectionTypes.Main, { type: NodeConnectionTypes.AiTool, displayName: 'Tools' }],
+		outputs: [NodeConnectionTypes.Main],
+		properties: [{ displayName: 'Tool Args', name: 'toolArgs', type: 'json', default: '{}' }],
+	},
+	async execute() {
+		const tools = (await this.getInputConnectionData(NodeConnectionTypes.AiTool, 0)) as Array<{
+			name: string;
+			invoke(args: unknown): Promise<unknown>;
+		}>;
+		const args = JSON.parse(String(this.getNodeParameter('toolArgs', 0, '{}'))) as IDataObject;
+		const out: INodeExecutionData[] = [];
+		for (const tool of tools ?? []) {
+			let response: unknown;
+			try {
+				response = await tool.invoke(args);
+			} catch (error) {
+				response = `Tool error: ${(error as Error).message}`;
+			}
+			out.push({ json: { tool: tool.name, response: typeof response === 'string' ? response : JSON.stringify(response) } });
+		}
+		return [out];
+	},
+};
+
 export const STAND_IN_NODE_TYPES: Record<string, INodeType> = {
 	'n8n-nodes-base.manualTrigger': passThrough('manualTrigger', 'When clicking ‘Execute workflow’', true),
 	'n8n-nodes-base.noOp': passThrough('noOp', 'No Operation, do nothing', false),
+	'harness.toolCaller': toolCaller,
 };
+
+/**
+ * The tool variant n8n makes of a node with `usableAsTool` (type name + 'Tool'): the same node
+ * with no main input and an `ai_tool` output (n8n `NodeTypes.getByNameAndVersion` →
+ * `LoadNodesAndCredentials.convertNodeToAiTool`, 1.123.81 and 2.41.1).
+ */
+function asTool(type: INodeType | IVersionedNodeType, nodeType: string): INodeType {
+	const node = NodeHelpers.getVersionedNodeType(type) as INodeType;
+	if (!node.description.usableAsTool) throw new Error(`Engine harness: ${nodeType} is not usable as a tool`);
+	const description = Object.create(node.description, {
+		name: { value: `${node.description.name}Tool` },
+		inputs: { value: [] },
+		outputs: { value: [NodeConnectionTypes.AiTool] },
+		displayName: { value: `${node.description.displayName} Tool` },
+	}) as INodeType['description'];
+	return Object.create(node, { description: { value: description } }) as INodeType;
+}
 
 /** INodeTypes adapter over a PackageDirectoryLoader (keys: '<package>.<name>' and bare '<name>'). */
 export class PackageNodeTypes implements INodeTypes {
@@ -258,6 +315,9 @@ export class PackageNodeTypes implements INodeTypes {
 		const prefix = `${this.loader.packageName}.`;
 		const shortName = nodeType.startsWith(prefix) ? nodeType.slice(prefix.length) : nodeType;
 		const loaded = this.loader.nodeTypes[shortName];
+		if (!loaded && shortName.endsWith('Tool') && this.loader.nodeTypes[shortName.slice(0, -4)]) {
+			return asTool(this.loader.nodeTypes[shortName.slice(0, -4)].type, nodeType);
+		}
 		if (!loaded) {
 			throw new Error(
 				`Engine harness: unknown node type "${nodeType}" (package ${this.loader.packageName} provides: ${Object.keys(

@@ -1,6 +1,6 @@
-import type { IExecuteFunctions, INode } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import { withFailureKind } from '../../nodes/shared/errors';
+import { ExecutionCancelledError, withFailureKind } from '../../nodes/shared/errors';
 import type { NormalizedTask, TaskStatus } from '../../nodes/shared/task';
 import type { TaskApi } from '../../nodes/shared/taskEngine';
 import { runTasks } from '../../nodes/shared/taskEngine';
@@ -9,10 +9,17 @@ import { DEFAULT_POLL_SCHEDULE } from '../../nodes/shared/schedule';
 
 const node: INode = { id: 'n', name: 'Node', type: 'x', typeVersion: 1, position: [0, 0], parameters: {} };
 
-/** A minimal IExecuteFunctions: the engine only needs the node, a logger and the cancel signal. */
-function fakeContext(signal = new AbortController().signal): IExecuteFunctions {
+/**
+ * A minimal IExecuteFunctions: the engine only needs the node, a logger, the cancel signal and
+ * the node's execution context (the ledger's home; pass the same object to model another call of
+ * the node in the same execution).
+ */
+function fakeContext(signal = new AbortController().signal, nodeContext: IDataObject = {}, executionId = 'exec-1'): IExecuteFunctions {
 	return {
 		getNode: () => node,
+		getExecutionId: () => executionId,
+		getWorkflow: () => ({ id: 'wf', active: false }),
+		getContext: () => nodeContext,
 		getExecutionCancelSignal: () => signal,
 		logger: { info: () => undefined, debug: () => undefined, warn: () => undefined, error: () => undefined },
 	} as unknown as IExecuteFunctions;
@@ -179,5 +186,201 @@ describe('runTasks under a concurrency limit', () => {
 		// Each waiting item asking on its own backoff made 12 refusals here; one probe at a time
 		// while the limit is known to be full keeps it to the first refusals plus a few probes.
 		expect(refused).toBeLessThanOrEqual(8);
+	});
+});
+
+describe('runTasks with the task ledger: another call of the node never pays again', () => {
+	const once = { wait: true, maxWaitMs: 5_000, schedule: fast, stopOnFirstError: false };
+	const running = (id: string) => jest.fn(async () => task(id, 'processing'));
+
+	it('a second call follows the task the first call created (Retry On Fail, tool retry, executions-list Retry)', async () => {
+		const nodeContext: IDataObject = {};
+		const create = jest.fn(async () => task('t1', 'submitted'));
+		const api: TaskApi<string> = { provider: 'P', create, get: running('t1') };
+		// First call: the task is accepted, then the call dies (Max Wait) before it ends.
+		const [first] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r' }], { ...once, maxWaitMs: 60 });
+		expect(first.error?.message).toMatch(/did not finish within Max Wait/);
+		// Second call, with the context as n8n saved it: no create, the same task is followed.
+		const saved = JSON.parse(JSON.stringify(nodeContext)) as IDataObject;
+		const api2: TaskApi<string> = { provider: 'P', create, get: jest.fn(async () => task('t1', 'succeeded')) };
+		const [second] = await runTasks(fakeContext(undefined, saved, 'exec-2'), api2, [{ itemIndex: 0, request: 'r' }], once);
+		expect(second.task?.taskId).toBe('t1');
+		expect(second.task?.status).toBe('succeeded');
+		expect(create).toHaveBeenCalledTimes(1);
+	});
+
+	it('another request at the same position is a new task (a loop feeding new items)', async () => {
+		const nodeContext: IDataObject = {};
+		let n = 0;
+		const create = jest.fn(async () => task(`t${++n}`, 'submitted'));
+		const api: TaskApi<string> = { provider: 'P', create, get: jest.fn() };
+		const options = { ...once, wait: false };
+		await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'first' }], options);
+		const [other] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'second' }], options);
+		expect(other.task?.taskId).toBe('t2');
+		expect(create).toHaveBeenCalledTimes(2);
+	});
+
+	it('without a client key, a create whose outcome is unknown is never sent again, not even by the next call', async () => {
+		const nodeContext: IDataObject = {};
+		const create = jest.fn().mockRejectedValue(ambiguous());
+		const api: TaskApi<string> = { provider: 'P', create, get: jest.fn() };
+		const [first] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r' }], once);
+		expect(first.error?.message).toMatch(/may or may not have been created/);
+		const [second] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r' }], once);
+		expect(second.error?.message).toMatch(/An earlier run of this node sent this item's create at .* the P task may have been created/);
+		expect(create).toHaveBeenCalledTimes(1);
+	});
+
+	it('with a client key, the next call looks the unknown create up by the key it stored, and re-sends with that same key', async () => {
+		const nodeContext: IDataObject = {};
+		const keys: Array<string | null> = [];
+		const create = jest.fn(async (_r: string, _i: number, key: string | null) => {
+			keys.push(key);
+			if (keys.length === 1) throw ambiguous();
+			return task('t2', 'submitted');
+		});
+		const findCreated = jest.fn().mockRejectedValueOnce(withFailureKind(new NodeApiError(node, {}, { message: 'auth' }), 'fatal')).mockResolvedValue(undefined);
+		const api: TaskApi<string> = { provider: 'P', create, findCreated, get: jest.fn(async () => task('t2', 'succeeded')) };
+		const [first] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r' }], once);
+		expect(first.error?.message).toBe('auth'); // the lookup itself failed: nothing re-sent
+		const [second] = await runTasks(fakeContext(undefined, nodeContext, 'exec-2'), api, [{ itemIndex: 0, request: 'r' }], once);
+		expect(second.task?.status).toBe('succeeded');
+		expect(findCreated).toHaveBeenLastCalledWith(keys[0], 0);
+		expect(keys).toEqual([keys[0], keys[0]]);
+		expect(keys[0]).toMatch(/^n8n-exec-1-[0-9a-f]{16}$/);
+	});
+
+	it('a failed task gets a fresh task (and a fresh key) on the next call, not within the same call', async () => {
+		const nodeContext: IDataObject = {};
+		const keys: Array<string | null> = [];
+		const create = jest.fn(async (_r: string, _i: number, key: string | null) => {
+			keys.push(key);
+			return task(`t${keys.length}`, 'submitted');
+		});
+		const get = jest.fn(async (id: string) => task(id, id === 't1' ? 'failed' : 'succeeded', { statusMessage: id === 't1' ? 'Internal error, please retry' : null }));
+		const api: TaskApi<string> = { provider: 'P', create, findCreated: jest.fn(), get };
+		const [first] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r' }], once);
+		expect(first.error?.message).toMatch(/P task t1 failed: Internal error, please retry/);
+		expect(create).toHaveBeenCalledTimes(1);
+		const [second] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r' }], once);
+		expect(second.task?.taskId).toBe('t2');
+		expect(keys[1]).toBe(`${keys[0]}-a2`);
+	});
+
+	it('a user-given key whose task failed earlier is reported, with when and why, and nothing is sent', async () => {
+		const create = jest.fn();
+		const findCreated = jest.fn(async () => task('old', 'failed', { statusMessage: 'Image pixel is invalid', createdAt: '2026-11-28T09:00:00.000Z' }));
+		const api: TaskApi<string> = { provider: 'Kling', create, findCreated, get: jest.fn() };
+		const [outcome] = await runTasks(fakeContext(), api, [{ itemIndex: 0, request: 'r', externalTaskId: 'my-id' }], once);
+		expect(outcome.error?.message).toBe('The Kling task with External Task ID "my-id" failed earlier (created 2026-11-28T09:00:00.000Z): Image pixel is invalid');
+		expect((outcome.error as NodeOperationError).description).toMatch(/Set a new External Task ID/);
+		expect(create).not.toHaveBeenCalled();
+	});
+
+	it('a user-given key naming a running task of an earlier execution follows it instead of paying again', async () => {
+		const create = jest.fn();
+		const findCreated = jest.fn(async () => task('old', 'processing', { externalTaskId: 'my-id' }));
+		const api: TaskApi<string> = { provider: 'Kling', create, findCreated, get: jest.fn(async () => task('old', 'succeeded')) };
+		const [outcome] = await runTasks(fakeContext(), api, [{ itemIndex: 0, request: 'r', externalTaskId: 'my-id' }], once);
+		expect(outcome.task?.taskId).toBe('old');
+		expect(create).not.toHaveBeenCalled();
+	});
+
+	it('a refused create is looked up by its key before failing: found → followed; nothing found → the refusal', async () => {
+		const refused = () => withFailureKind(new NodeApiError(node, {}, { message: 'Kling code 1201 – some wording we do not know' }), 'fatal');
+		const found = jest.fn().mockResolvedValueOnce(task('dup', 'processing'));
+		const api: TaskApi<string> = { provider: 'Kling', create: jest.fn().mockRejectedValue(refused()), findCreated: found, get: jest.fn(async () => task('dup', 'succeeded')) };
+		const [followed] = await runTasks(fakeContext(), api, [{ itemIndex: 0, request: 'r' }], once);
+		expect(followed.task?.taskId).toBe('dup');
+
+		const nodeContext: IDataObject = {};
+		const api2: TaskApi<string> = { provider: 'Kling', create: jest.fn().mockRejectedValue(refused()), findCreated: jest.fn(async () => undefined), get: jest.fn() };
+		const [failed] = await runTasks(fakeContext(undefined, nodeContext), api2, [{ itemIndex: 0, request: 'r' }], once);
+		expect(failed.error?.message).toMatch(/some wording we do not know/);
+		expect(api2.create).toHaveBeenCalledTimes(1);
+		// Nothing was created: the ledger does not hold it, so the next call may send it.
+		const [again] = await runTasks(fakeContext(undefined, nodeContext), api2, [{ itemIndex: 0, request: 'r' }], once);
+		expect(again.error?.message).toMatch(/some wording/);
+		expect(api2.create).toHaveBeenCalledTimes(2);
+	});
+});
+
+describe('runTasks early exits lose nothing', () => {
+	it('one item fails without Continue On Fail: no new create, creates on the wire are awaited, and the error lists every task', async () => {
+		const created: string[] = [];
+		const api: TaskApi<string> = {
+			provider: 'P',
+			create: jest.fn(async (r: string) => {
+				if (r === 'a') throw withFailureKind(new NodeApiError(node, {}, { message: 'quota' }), 'fatal');
+				await new Promise((resolve) => setTimeout(resolve, 80));
+				created.push(r);
+				return task(`t-${r}`, 'submitted');
+			}),
+			get: jest.fn(async (id: string) => task(id, 'processing')),
+		};
+		const jobs = ['a', 'b', 'c', 'd'].map((request, itemIndex) => ({ itemIndex, request }));
+		let thrown: Error | undefined;
+		await runTasks(fakeContext(), api, jobs, { wait: true, maxWaitMs: 5_000, schedule: fast, stopOnFirstError: true, concurrency: 2 }).catch(
+			(e: Error) => (thrown = e),
+		);
+		// 'a' failed at once; 'b' was on the wire and its answer was awaited; 'c' and 'd' never went out.
+		expect(created).toEqual(['b']);
+		expect(api.create).toHaveBeenCalledTimes(2);
+		expect(thrown?.message).toBe('quota (1 P task of this batch exists: see details)');
+		const description = (thrown as NodeApiError).description ?? '';
+		expect(description).toContain('item 1: task t-b, submitted');
+		expect(description).toContain('Not submitted (stopped first): items 2, 3.');
+	});
+
+	it('Max Wait: the last check is at the deadline, the message says how long it waited, and every running task is named', async () => {
+		const polls: number[] = [];
+		const started = Date.now();
+		const api: TaskApi<number> = {
+			provider: 'P',
+			create: jest.fn(async (n: number) => task(`t${n}`, 'submitted')),
+			get: jest.fn(async (id: string) => {
+				polls.push(Date.now() - started);
+				return task(id, 'processing');
+			}),
+		};
+		let thrown: Error | undefined;
+		await runTasks(
+			fakeContext(),
+			api,
+			[0, 1, 2].map((n) => ({ itemIndex: n, request: n })),
+			{ wait: true, maxWaitMs: 600, schedule: { minIntervalMs: 400, maxIntervalMs: 400, growth: 0 }, stopOnFirstError: true },
+		).catch((e: Error) => (thrown = e));
+		// Polls at 400 ms, then at the 600 ms deadline (the 800 ms poll would be after it).
+		expect(Math.max(...polls)).toBeGreaterThanOrEqual(590);
+		expect(thrown?.message).toMatch(/did not finish within Max Wait \(0\.6 s; waited 0\.6 s\)/);
+		const description = (thrown as NodeOperationError).description ?? '';
+		expect(description).toMatch(/item 0: task t0, processing\nitem 1: task t1, processing\nitem 2: task t2, processing/);
+	});
+
+	it('Stop during a create: the create is left pending (never re-sent blindly) and the cancellation lists it', async () => {
+		const controller = new AbortController();
+		const nodeContext: IDataObject = {};
+		const api: TaskApi<string> = {
+			provider: 'P',
+			create: jest.fn(
+				() =>
+					new Promise<NormalizedTask>((_, reject) => {
+						controller.signal.addEventListener('abort', () => reject(new ExecutionCancelledError(node)));
+					}),
+			),
+			get: jest.fn(),
+		};
+		setTimeout(() => controller.abort(), 50);
+		let thrown: Error | undefined;
+		await runTasks(fakeContext(controller.signal, nodeContext), api, [{ itemIndex: 0, request: 'r' }], { wait: true, maxWaitMs: 5_000, stopOnFirstError: false }).catch(
+			(e: Error) => (thrown = e),
+		);
+		expect(thrown).toBeInstanceOf(ExecutionCancelledError);
+		expect(thrown?.message).toMatch(/1 create may have gone through/);
+		expect((thrown as ExecutionCancelledError).description).toMatch(/item 0: task ID unknown, create sent at .*outcome unknown/);
+		const [next] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r' }], { wait: true, maxWaitMs: 5_000, stopOnFirstError: false });
+		expect(next.error?.message).toMatch(/may have been created/);
+		expect(api.create).toHaveBeenCalledTimes(1);
 	});
 });
