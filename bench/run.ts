@@ -28,6 +28,7 @@ const FIGURES: Figure[] = [
 	{ id: 'P4', repeat: 3, timeoutS: 240, node: ['--expose-gc'] },
 	{ id: 'P4b', repeat: 3, timeoutS: 240, node: ['--expose-gc'] },
 	{ id: 'P5', repeat: 3, timeoutS: 60 },
+	{ id: 'P6', repeat: 5, timeoutS: 90 },
 ];
 
 function arg(name: string): string | undefined {

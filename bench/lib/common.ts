@@ -6,9 +6,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { INode, INodeParameters } from 'n8n-workflow';
-import type { KlingConfig } from '../../emulator/kling';
 import { Engine, type EngineOptions } from '../../test/harness/engine';
-import type { EmulatorStats } from './emulatorProcess';
+import type { EmulatorStats, RemoteEmulatorConfig } from './emulatorProcess';
 import { MiB, pngOfSize as pngOfSizeFrom } from '../../test/fixtures/sizedMedia';
 
 export const REPO_DIR = resolve(__dirname, '../../..');
@@ -46,8 +45,8 @@ export interface RemoteEmulator {
 	close(): Promise<void>;
 }
 
-/** Starts the emulator in a child process (plain-data config only). */
-export function startRemoteEmulator(config: Partial<KlingConfig>): Promise<RemoteEmulator> {
+/** Starts the emulator in a child process (plain-data config only; see RemoteEmulatorConfig). */
+export function startRemoteEmulator(config: RemoteEmulatorConfig): Promise<RemoteEmulator> {
 	const child: ChildProcess = fork(join(__dirname, 'emulatorProcess.js'), [JSON.stringify(config)], {
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 		execArgv: ['--max-old-space-size=8192'],
@@ -104,6 +103,25 @@ export function klingCreateNode(parameters: INodeParameters): INode {
 			audioSource: 'binary',
 			audioBinaryProperty: 'audio',
 			mode: 'std',
+			waitForCompletion: true,
+			maxWaitMinutes: 15,
+			downloadVideo: false,
+			videoBinaryProperty: 'video',
+			options: {},
+			...parameters,
+		},
+	};
+}
+
+/** A Kling Avatar Video Get node (same name as klingCreateNode's), e.g. to collect tasks by ID. */
+export function klingGetNode(parameters: INodeParameters): INode {
+	return {
+		...klingCreateNode({}),
+		parameters: {
+			resource: 'avatarVideo',
+			operation: 'get',
+			findBy: 'taskId',
+			taskId: '={{ $json.taskId }}',
 			waitForCompletion: true,
 			maxWaitMinutes: 15,
 			downloadVideo: false,

@@ -23,7 +23,8 @@ export function waitAndDownloadProperties(defaults: { wait: boolean }): INodePro
 			type: 'number',
 			typeOptions: { minValue: 0.1, numberPrecision: 1 },
 			default: 10,
-			description: 'How long to wait for one task. When reached, the item fails with its task ID so you can continue with Get.',
+			description:
+				'How long to wait for one task. When reached, the item fails with its task ID: continue with Get, or retry the execution (it follows the same tasks without paying again).',
 			displayOptions: { show: { waitForCompletion: [true] } },
 		},
 		{

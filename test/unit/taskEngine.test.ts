@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { ExecutionCancelledError, withFailureKind } from '../../nodes/shared/errors';
 import type { NormalizedTask, TaskStatus } from '../../nodes/shared/task';
+import { task } from './fakeTask';
 import type { TaskApi } from '../../nodes/shared/taskEngine';
 import { runTasks } from '../../nodes/shared/taskEngine';
 import { pollingOptionFields } from '../../nodes/shared/waitOptions';
@@ -25,20 +26,6 @@ function fakeContext(signal = new AbortController().signal, nodeContext: IDataOb
 	} as unknown as IExecuteFunctions;
 }
 
-const task = (taskId: string, status: TaskStatus, extra: Partial<NormalizedTask> = {}): NormalizedTask => ({
-	taskId,
-	externalTaskId: null,
-	status,
-	statusMessage: null,
-	videoUrl: null,
-	watermarkVideoUrl: null,
-	durationSeconds: null,
-	unitsDeducted: null,
-	createdAt: null,
-	updatedAt: null,
-	raw: {},
-	...extra,
-});
 
 const fast = { minIntervalMs: 10, maxIntervalMs: 20, growth: 0.1 };
 const ambiguous = () => withFailureKind(new NodeApiError(node, {}, { message: 'socket hang up' }), 'ambiguous');

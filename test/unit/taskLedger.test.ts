@@ -3,22 +3,9 @@ import { NodeApiError } from 'n8n-workflow';
 import { stoppedBatchError } from '../../nodes/shared/earlyExit';
 import { ExecutionCancelledError } from '../../nodes/shared/errors';
 import type { NormalizedTask, TaskStatus } from '../../nodes/shared/task';
+import { task } from './fakeTask';
 import { LEDGER_CONTEXT_KEY, TaskLedger, describeLedgerTasks, ledgerKey, stableFingerprint } from '../../nodes/shared/taskLedger';
 
-const task = (taskId: string, status: TaskStatus, extra: Partial<NormalizedTask> = {}): NormalizedTask => ({
-	taskId,
-	externalTaskId: null,
-	status,
-	statusMessage: null,
-	videoUrl: null,
-	watermarkVideoUrl: null,
-	durationSeconds: null,
-	unitsDeducted: null,
-	createdAt: null,
-	updatedAt: null,
-	raw: {},
-	...extra,
-});
 const item = { itemIndex: 0, provider: 'P' };
 const node: INode = { id: 'n', name: 'Node', type: 'x', typeVersion: 1, position: [0, 0], parameters: {} };
 
