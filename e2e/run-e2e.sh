@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run test:e2e` (= bash scripts/run.sh e2e): makes sure every pinned n8n is installed (cached
 # by version in ~/.cache/n8n-nodes-talking-avatar, so only the first run pays 4-6 min per
-# version), then runs every examples/ workflow in the real n8n CLI against the emulator.
+# version), then runs every examples/ workflow in the real n8n CLI against the emulator
+# (run-examples.mjs), then the retry suite in a real `n8n start` server (retries.mjs).
 # Usage: bash e2e/run-e2e.sh [versions...] [--keep]     (default: the pinned versions)
 set -euo pipefail
 E2E_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,4 +17,13 @@ fi
 for v in "${versions[@]}"; do
   bash "$E2E_DIR/install-n8n.sh" "$v"
 done
-exec node "$E2E_DIR/run-examples.mjs" "$@"
+# Pack once for both suites (unless a tarball is given).
+if [ -z "${E2E_PACKAGE_TARBALL:-}" ]; then
+  E2E_PACKAGE_TARBALL="$(node "$E2E_DIR/n8n-env.mjs" pack)"
+  export E2E_PACKAGE_TARBALL
+fi
+status=0
+node "$E2E_DIR/run-examples.mjs" "$@" || status=$?
+# Retry On Fail / Executions-list Retry in a real `n8n start` (task ledger), same versions.
+node "$E2E_DIR/retries.mjs" "$@" || status=$?
+exit "$status"

@@ -140,7 +140,8 @@ export function prepareFiles(filesDir) {
  * A user folder for n8n@version with the package tarball installed, the emulator credentials
  * and the examples imported. n8n runs with its working folder = <userFolder>/files, which is also
  * the only folder nodes may read/write (N8N_RESTRICT_FILE_ACCESS_TO; required on 2.x).
- * @param {{version: string, tarball: string, emulator: object, userFolder?: string, fresh?: boolean}} opts
+ * @param {{version: string, tarball: string, emulator: object, userFolder?: string, fresh?: boolean,
+ *   examples?: boolean}} opts  `examples: false` skips importing examples/ (the list is still returned)
  */
 export async function createStack(opts) {
 	const userFolder = opts.userFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), `n8n-talking-avatar-${opts.version}-`));
@@ -160,6 +161,6 @@ export async function createStack(opts) {
 	await inst.importCredentials(creds);
 	const examples = loadExamples({ emulatorUrl: opts.emulator.url, packageName: contents.name, nodeNames });
 	const runnable = examples.filter((e) => !e.skip);
-	if (runnable.length) await inst.importWorkflows(runnable.map((e) => e.workflow));
+	if (runnable.length && opts.examples !== false) await inst.importWorkflows(runnable.map((e) => e.workflow));
 	return { inst, userFolder: inst.userFolder, filesDir, ...dirs, examples, credentials: creds, importMs: Date.now() - t0 };
 }

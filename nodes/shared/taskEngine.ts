@@ -1,15 +1,19 @@
-import type { IBinaryKeyData, IDataObject, IExecuteFunctions, JsonObject } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
+import type { IBinaryKeyData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
 import { SLEEP_SLICE_MS } from './cancellation';
+import type { CreateStart, LookupReason } from './createPlan';
+import { planCreates } from './createPlan';
 import type { StopReason } from './earlyExit';
 import { stoppedBatchError } from './earlyExit';
 import { failureKindOf, isCancellation } from './errors';
-import { derivedExternalTaskId } from './idempotency';
+import { executionExternalTaskId, generationExternalTaskId } from './idempotency';
 import { atItem } from './items';
 import type { PollSchedule } from './schedule';
 import { CAPACITY_RETRY_POLICY, DEFAULT_POLL_SCHEDULE, nextPollDelayMs, retryDelayMs } from './schedule';
 import type { NormalizedTask } from './task';
 import { isTerminal } from './task';
+import { nodeDurableSet } from './sendJournal';
+import { TaskErrors } from './taskErrors';
 import type { LedgerAttempt } from './taskLedger';
 import { TaskLedger, ledgerKey, stableFingerprint } from './taskLedger';
 
@@ -91,16 +95,6 @@ const CANCEL_GRACE_MS = 3_000;
 
 type Phase = 'create' | 'lookup' | 'poll' | 'finish' | 'done';
 
-/**
- * Why a lookup by client key runs, and so what "nothing found" means:
- * - `unknown`: a create may have gone through (no answer, 5xx, Stop): nothing found → send it again
- *   (with the same key: the provider refuses a second task with it);
- * - `refused`: the provider refused the create, maybe because the key exists: nothing found → fail;
- * - `userKey`: the user's own key, before anything is sent: an existing task from an earlier
- *   execution is followed (or, when it failed, reported), nothing found → create.
- */
-type LookupReason = 'unknown' | 'refused' | 'userKey';
-
 interface JobState<Request> {
 	job: TaskJob<Request>;
 	/** Ledger key (create jobs only). */
@@ -119,6 +113,8 @@ interface JobState<Request> {
 	/** This create is the one probe allowed while the learned limit is full. */
 	probing: boolean;
 	lookupReason?: LookupReason;
+	/** Client keys to look up, in order (the first found wins). */
+	candidates?: string[];
 	/** The refusal to report when a `refused` lookup finds nothing. */
 	refusal?: Error;
 	task?: NormalizedTask;
@@ -159,6 +155,7 @@ export async function runTasks<Request>(
 	const startedAt = Date.now();
 	const createDeadlineOf = (s: JobState<Request>) => startedAt + maxWaitOf(s);
 	const ledger = new TaskLedger(typeof ctx.getContext === 'function' ? (ctx.getContext('node') as IDataObject) : {});
+	const errors = new TaskErrors(node, provider);
 	const fingerprintOf = (request: Request) => (api.fingerprint ? api.fingerprint(request) : stableFingerprint(request));
 	const itemRef = (s: JobState<Request>) => ({ itemIndex: s.job.itemIndex, provider });
 
@@ -239,42 +236,34 @@ export async function runTasks<Request>(
 		s.dueAt = Date.now() + delay;
 	};
 
-	/** Decides, from the ledger, how a create job starts in this call of the node. */
-	const plan = (s: JobState<Request>) => {
-		if (!s.key) return;
+	/** Puts a create job where its plan (createPlan.ts) says it starts. */
+	const applyStart = (s: JobState<Request>, start: CreateStart) => {
 		const i = s.job.itemIndex;
-		const userKey = s.job.externalTaskId || undefined;
-		const decision = ledger.plan(s.key);
-		if (decision.action === 'follow') {
-			const known = decision.attempt;
-			s.attempt = known.attempt;
-			s.externalTaskId = known.externalTaskId;
-			ctx.logger.info(`${provider}: item ${i} follows task ${known.taskId}, created by an earlier run of this node (${known.status}); not creating another`);
-			return follow(s, rememberedTask(known), false);
-		}
-		if (decision.action === 'resolvePending') {
-			const known = decision.attempt;
-			s.attempt = known.attempt;
-			s.externalTaskId = known.externalTaskId;
-			if (api.findCreated && known.externalTaskId) {
-				ctx.logger.info(`${provider}: item ${i}: an earlier run sent a create whose outcome is unknown; looking it up by ${known.externalTaskId}`);
-				s.phase = 'lookup';
-				s.lookupReason = 'unknown';
+		switch (start.kind) {
+			case 'follow':
+				s.attempt = start.known.attempt;
+				s.externalTaskId = start.known.externalTaskId;
+				ctx.logger.info(`${provider}: item ${i} follows task ${start.known.taskId}, created by an earlier run of this node (${start.known.status}); not creating another`);
+				return follow(s, rememberedTask(start.known), false);
+			case 'create':
+				s.attempt = start.attempt;
+				s.externalTaskId = start.externalTaskId;
 				return;
-			}
-			return fail(s, mayHaveBeenCreatedEarlier(known));
-		}
-		s.attempt = decision.attempt;
-		if (userKey && decision.failedBefore) {
-			const f = decision.failedBefore;
-			return fail(s, userKeyFailed(userKey, f.taskId, f.statusMessage, f.acceptedAt));
-		}
-		if (!api.findCreated) return;
-		s.externalTaskId = userKey ?? derivedExternalTaskId(ctx, s.key, s.attempt);
-		if (userKey) {
-			// The user's key may name a task of an earlier execution: follow it rather than pay again.
-			s.phase = 'lookup';
-			s.lookupReason = 'userKey';
+			case 'lookup':
+				s.attempt = start.attempt;
+				s.externalTaskId = start.externalTaskId;
+				s.candidates = start.candidates;
+				s.lookupReason = start.reason;
+				s.phase = 'lookup';
+				if (start.reason === 'unknown') ctx.logger.info(`${provider}: item ${i}: an earlier run sent a create whose outcome is unknown; looking it up by ${start.externalTaskId}`);
+				if (start.reason === 'lostRun') ctx.logger.info(`${provider}: item ${i}: this request was sent by a run whose record n8n did not keep; looking for its task by ${start.candidates.join(', ')}`);
+				return;
+			case 'pendingUnknown':
+				return fail(s, errors.mayHaveBeenCreatedEarlier(start.known));
+			case 'userKeyFailed':
+				return fail(s, errors.userKeyFailed(s.job.externalTaskId as string, start.failed.taskId, start.failed.statusMessage, start.failed.acceptedAt));
+			case 'sentByLostRun':
+				return fail(s, errors.sentByLostRun(start.generation));
 		}
 	};
 
@@ -292,13 +281,18 @@ export async function runTasks<Request>(
 		}
 		if (s.phase === 'lookup') {
 			try {
-				const found = await (api.findCreated as NonNullable<TaskApi<Request>['findCreated']>)(s.externalTaskId as string, i);
+				let found: NormalizedTask | undefined;
+				for (const key of s.candidates ?? [s.externalTaskId as string]) {
+					found = await (api.findCreated as NonNullable<TaskApi<Request>['findCreated']>)(key, i);
+					if (found) break;
+				}
 				if (found) return lookupFound(s, found);
 				if (s.lookupReason === 'refused') {
 					if (s.key) ledger.notCreated(s.key);
 					return fail(s, s.refusal as Error);
 				}
 				s.phase = 'create'; // nothing was created: safe to submit (the key guards a second time)
+				s.candidates = undefined;
 				s.dueAt = Date.now();
 			} catch (error) {
 				if (isCancellation(error)) return; // the batch loop stops on the cancel signal itself
@@ -323,11 +317,11 @@ export async function runTasks<Request>(
 					if (!waitOf(s)) return finish(s, { task });
 					const now = Date.now();
 					// The last check happens at the deadline, not before it.
-					if (now >= deadline) return fail(s, maxWaitReached(task, maxWaitOf(s), now - waitStart));
+					if (now >= deadline) return fail(s, errors.maxWaitReached(task, formatDuration(maxWaitOf(s)), formatDuration(now - waitStart)));
 					s.dueAt = Math.min(now + nextPollDelayMs(now - waitStart, scheduleOf(s)), deadline);
 					return;
 				}
-				if (task.status === 'failed') return fail(s, taskFailed(task));
+				if (task.status === 'failed') return fail(s, errors.taskFailed(task));
 				if (!options.onSucceeded) return finish(s, { task });
 				s.phase = 'finish';
 				s.dueAt = Date.now();
@@ -373,7 +367,7 @@ export async function runTasks<Request>(
 			nextProbeAt = Math.max(nextProbeAt, Date.now() + retryDelayMs(probeRefusals, CAPACITY_RETRY_POLICY));
 			s.awaitingSlot = true;
 			ctx.logger.info(`${provider}: concurrency limit reached; item ${i} queued (${slotLimit} of our tasks running)`);
-			return retryLater(s, timeoutForSlot(error), createDeadlineOf(s), retryDelayMs(s.failures, CAPACITY_RETRY_POLICY));
+			return retryLater(s, errors.noSlot(error), createDeadlineOf(s), retryDelayMs(s.failures, CAPACITY_RETRY_POLICY));
 		}
 		if (kind === 'retryable') {
 			// Refused before processing (rate limit): nothing was created.
@@ -386,79 +380,57 @@ export async function runTasks<Request>(
 			// sending again (provider-apis.md §6.1: the duplicate-key answer is not known).
 			s.phase = 'lookup';
 			s.lookupReason = kind === 'ambiguous' ? 'unknown' : 'refused';
+			s.candidates = [s.externalTaskId];
 			s.refusal = error;
 			if (s.failures >= MAX_CREATE_ATTEMPTS) s.lookupReason = 'refused';
 			s.dueAt = Date.now() + (kind === 'ambiguous' ? retryDelayMs(s.failures) : 0);
 			return;
 		}
-		if (kind === 'ambiguous') return fail(s, notRetried(error)); // stays pending in the ledger
+		if (kind === 'ambiguous') return fail(s, errors.notRetried(error)); // stays pending in the ledger
 		if (s.key) ledger.notCreated(s.key);
 		return fail(s, error);
 	}
 
 	function lookupFound(s: JobState<Request>, found: NormalizedTask): void {
 		const i = s.job.itemIndex;
-		if (s.lookupReason === 'userKey') {
-			if (found.status === 'failed') return fail(s, userKeyFailed(s.externalTaskId as string, found.taskId, found.statusMessage, found.createdAt));
-			ctx.logger.info(`${provider}: item ${i}: External Task ID ${s.externalTaskId} names existing task ${found.taskId} (${found.status}); following it instead of creating another`);
-			if (s.key) ledger.accepted(s.key, itemRef(s), found);
-			return follow(s, found, false);
+		if (s.lookupReason === 'userKey' && found.status === 'failed') {
+			return fail(s, errors.userKeyFailed(s.externalTaskId as string, found.taskId, found.statusMessage, found.createdAt));
+		}
+		if (s.lookupReason === 'lostRun' && found.status === 'failed') {
+			// The lost run's task failed: a Retry is for a fresh task (under a fresh key).
+			ctx.logger.info(`${provider}: item ${i}: the earlier run's task ${found.taskId} failed; creating a fresh one`);
+			s.phase = 'create';
+			s.candidates = undefined;
+			s.dueAt = Date.now();
+			return;
 		}
 		if (s.key) ledger.accepted(s.key, itemRef(s), found);
-		ctx.logger.info(`${provider}: item ${i}: an earlier attempt had created task ${found.taskId}; not creating another`);
+		const how =
+			s.lookupReason === 'userKey'
+				? `External Task ID ${s.externalTaskId} names existing task ${found.taskId} (${found.status}); following it`
+				: `an earlier attempt had created task ${found.taskId} (${found.status}); following it`;
+		ctx.logger.info(`${provider}: item ${i}: ${how} instead of creating another`);
 		follow(s, found, false);
-	}
-
-	function timeoutForSlot(error: Error): Error {
-		return new NodeOperationError(node, `No ${provider} concurrency slot became free within Max Wait`, {
-			description: `${error.message}. Nothing was submitted for this item. Raise Max Wait, send fewer items at once, or raise the account's concurrency (resource pack).`,
-		});
-	}
-
-	function notRetried(error: Error): Error {
-		return new NodeOperationError(node, `${error.message}; the task may or may not have been created`, {
-			description: `${provider} offers no way to look up a task by a client key, so the request was not sent again (it could have paid twice). Check the ${provider} dashboard. A Retry of this node or execution will not send it again either; start a new execution to send it.`,
-		});
-	}
-
-	function mayHaveBeenCreatedEarlier(known: LedgerAttempt): Error {
-		return new NodeOperationError(node, `An earlier run of this node sent this item's create at ${known.sentAt} and got no answer: the ${provider} task may have been created`, {
-			description: `${provider} offers no way to look up a task by a client key, so it is not sent again (that could pay twice). Check the ${provider} dashboard: if a task was created, continue with the Get operation and its ID; if not, start a new execution (a Retry keeps this record).`,
-		});
-	}
-
-	function userKeyFailed(externalTaskId: string, taskId: string | null, reason: string | null, when: string | null): Error {
-		return new NodeOperationError(
-			node,
-			`The ${provider} task with External Task ID "${externalTaskId}" failed earlier${when ? ` (created ${when})` : ''}: ${reason || 'no reason given'}`,
-			{
-				description: `Task ${taskId ?? '(ID unknown)'} has this External Task ID, and an ID can be used only once. Set a new External Task ID (or clear the option to let the node derive one) to create a new task.`,
-			},
-		);
-	}
-
-	function maxWaitReached(task: NormalizedTask, maxWaitMs: number, waitedMs: number): Error {
-		return new NodeOperationError(
-			node,
-			`Task ${task.taskId} did not finish within Max Wait (${formatDuration(maxWaitMs)}; waited ${formatDuration(waitedMs)}); it is still ${task.status}. Continue with the Get operation and Task ID ${task.taskId}`,
-			{
-				description: `The task keeps running at ${provider}. Use the Get operation with Task ID "${task.taskId}"${task.externalTaskId ? ` (or External Task ID "${task.externalTaskId}")` : ''} and Wait for Completion, or raise Max Wait.`,
-			},
-		);
-	}
-
-	function taskFailed(task: NormalizedTask): Error {
-		return new NodeApiError(node, task.raw as JsonObject, {
-			message: `${provider} task ${task.taskId} failed: ${task.statusMessage || 'no reason given'}`,
-			description: `The provider reports the task as failed. Task ID: ${task.taskId}. A Retry of this node or execution creates a new task for this item.`,
-		});
 	}
 
 	const cancelled = () => ctx.getExecutionCancelSignal?.()?.aborted === true;
 	/** Steps that may still learn a task ID: worth waiting for when stopping. */
 	const settling = () => states.some((s) => s.busy && (s.phase === 'create' || s.phase === 'lookup'));
 
-	for (const s of states) if (s.phase === 'create') plan(s);
+	const toPlan = states.filter((s) => s.phase === 'create' && s.key);
+	const starts = await planCreates(
+		toPlan.map((s) => ({ key: s.key as string, userKey: s.job.externalTaskId || undefined })),
+		{
+			ledger,
+			clientKeys: !!api.findCreated,
+			ledgerMayBeLost: ctx.getMode?.() === 'retry' && !ledger.existed,
+			journal: nodeDurableSet(ctx),
+			generationKey: (key, generation) => generationExternalTaskId(ctx, key, generation),
+			executionKey: (key, attempt) => executionExternalTaskId(ctx, key, attempt),
+			onJournalError: (error) => ctx.logger.warn(`${provider}: the send journal (n8n's deduplication store) failed, going on without it: ${error.message}`),
+		},
+	);
+	toPlan.forEach((s, n) => applyStart(s, starts[n]));
 
 	for (;;) {
 		if (cancelled() && stop?.kind !== 'cancelled') {

@@ -97,6 +97,9 @@ function sortKeys(value: unknown): unknown {
 export class TaskLedger {
 	private readonly store: LedgerStore;
 
+	/** Whether the context held a ledger already (the node ran before in this execution, as n8n kept it). */
+	readonly existed: boolean;
+
 	/**
 	 * @param context the node's execution context (`this.getContext('node')`); the ledger is kept
 	 *   under `context.taskLedger` and created on first use. A ledger of an unknown version is
@@ -108,9 +111,8 @@ export class TaskLedger {
 		private readonly now: () => number = Date.now,
 	) {
 		const existing = context[LEDGER_CONTEXT_KEY] as LedgerStore | undefined;
-		if (!existing || typeof existing !== 'object' || existing.version !== LEDGER_VERSION || typeof existing.items !== 'object') {
-			context[LEDGER_CONTEXT_KEY] = { version: LEDGER_VERSION, items: {} } as LedgerStore;
-		}
+		this.existed = !!existing && typeof existing === 'object' && existing.version === LEDGER_VERSION && typeof existing.items === 'object';
+		if (!this.existed) context[LEDGER_CONTEXT_KEY] = { version: LEDGER_VERSION, items: {} } as LedgerStore;
 		this.store = context[LEDGER_CONTEXT_KEY] as LedgerStore;
 	}
 

@@ -141,17 +141,7 @@ describe('Kling Avatar: failures, limits and the network', () => {
 		expect(emulator.kling.counters.createAccepted).toBe(1);
 	});
 
-	it('running the same execution again (Retry On Fail, a re-run) does not pay twice', async () => {
-		const { emulator, engine } = bed;
-		const node = klingNode(createParams({ downloadVideo: false }));
-		const first = await runNode(engine, node, [item()], klingCredentials(emulator), { executionId: 'exec-42' });
-		const again = await runNode(engine, node, [item()], klingCredentials(emulator), { executionId: 'exec-42' });
-		expect(jsonOf(again)[0].taskId).toBe(jsonOf(first)[0].taskId);
-		expect(emulator.kling.counters.createAccepted).toBe(1);
-		const other = await runNode(engine, node, [item()], klingCredentials(emulator), { executionId: 'exec-43' });
-		expect(jsonOf(other)[0].taskId).not.toBe(jsonOf(first)[0].taskId);
-		expect(emulator.kling.counters.createAccepted).toBe(2);
-	});
+	// Re-runs of a node (Retry On Fail, Executions-list Retry, Stop, tool retries): ledger.engine.test.ts.
 
 	it('status requests failing with 5xx, 429/1302 and resets are retried', async () => {
 		const { emulator, engine } = bed;

@@ -140,11 +140,11 @@ describe('task ledger: every way n8n runs a node again', () => {
 			expect(retried.status).toBe('success');
 			expect(retried.output('Node').map((i) => i.json.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
 			expect(klingCreatesBy(emulator, (p) => p)).toEqual({ 'first [[transient]]': 2, second: 1, third: 1 });
-			// The fresh task for the failed item has a fresh external_task_id (attempt 2, the retry's
-			// execution id): the old one keeps the failed task.
+			// The fresh task for the failed item has a fresh external_task_id (the request's second
+			// send, from the send journal): the old one keeps the failed task.
 			const [failed, fresh] = emulator.kling.tasks().filter((t) => t.prompt.includes('transient'));
-			expect(fresh.externalTaskId).toMatch(new RegExp(`^n8n-${retried.executionId}-[0-9a-f]{16}-a2$`));
-			expect(failed.externalTaskId).toMatch(new RegExp(`^n8n-${first.executionId}-[0-9a-f]{16}$`));
+			const [, digest, generation] = /^n8n-([0-9a-f]{16})-(\d+)$/.exec(failed.externalTaskId ?? '') ?? [];
+			expect(fresh.externalTaskId).toBe(`n8n-${digest}-${Number(generation) + 1}`);
 		});
 	});
 
@@ -257,14 +257,15 @@ describe('task ledger: every way n8n runs a node again', () => {
 			expect(emulator.kling.counters.createAccepted).toBe(0);
 			const error = run.runData.Node?.[0]?.error;
 			expect(error?.message).toMatch(/cancelled.*1 create may have gone through/);
-			expect(String(error?.description)).toMatch(/item 0: task ID unknown \(external n8n-.*\), create sent at/);
+			expect(String(error?.description)).toMatch(/item 0: task ID unknown \(external n8n-[0-9a-f]{16}-1\), create sent at/);
 
-			// The Retry looks the pending create up by its external_task_id, finds nothing, sends it once.
+			// n8n keeps no node data of a stopped execution: the Retry has no ledger. The send journal
+			// says the request was sent; its key finds nothing at Kling; the Retry sends it once.
 			emulator.uploadBytesPerSecond = null;
-			const retried = await engine.run({ nodes: [node], connections: {}, retryOf: run, credentials: klingCredentials(emulator) });
-			expect(retried.status).toBe('success');
+			const retried = await engine.run({ nodes: [node], connections: {}, retryOf: run, retryKept: 'lostNodeState', credentials: klingCredentials(emulator) });
+			expect(retried.output('Node').map((i) => i.json.status)).toEqual(['succeeded']);
 			expect(emulator.kling.counters.createAccepted).toBe(1);
-			expect(emulator.kling.tasks()[0].externalTaskId).toMatch(new RegExp(`^n8n-${run.executionId}-`));
+			expect(emulator.kling.counters.getRequests).toBeGreaterThanOrEqual(2); // the lookup, then polls
 		});
 
 		it('Stop after the create was sent but before its answer: the task lands, and the Retry finds it instead of paying again', async () => {
@@ -278,10 +279,72 @@ describe('task ledger: every way n8n runs a node again', () => {
 			expect(run.status).toBe('canceled');
 			await sleep(2_000);
 			expect(emulator.kling.counters.createAccepted).toBe(1); // it landed after Stop
-			const retried = await engine.run({ nodes: [node], connections: {}, retryOf: run, credentials: klingCredentials(emulator) });
-			expect(retried.status).toBe('success');
+			const retried = await engine.run({ nodes: [node], connections: {}, retryOf: run, retryKept: 'lostNodeState', credentials: klingCredentials(emulator) });
 			expect(retried.output('Node')[0].json.taskId).toBe(emulator.kling.tasks()[0].taskId);
 			expect(emulator.kling.counters.createAccepted).toBe(1);
+		});
+
+		it.each([
+			['Kling follows the stopped run\'s tasks by their keys', 'kling'],
+			['Akool refuses to send them blindly again', 'akool'],
+			['Mingyan refuses to send them blindly again', 'mingyan'],
+		] as const)('Stop with 3 running tasks, then Retry: n8n kept no node data; %s: 3 paid tasks in all', async (_name, provider) => {
+			const { emulator, engine } = bed;
+			emulator.kling.config.processingMs = 2_000;
+			emulator.akool.config.processingMs = 2_000;
+			emulator.mingyan.config.processingMs = 2_000;
+			const setups = {
+				kling: {
+					node: klingNode(klingParams({ prompt: '={{ $json.n }}', downloadVideo: false })),
+					items: [0, 1, 2].map((n) => klingItem({ n })),
+					credentials: klingCredentials(emulator),
+					created: () => emulator.kling.tasks().map((t) => t.taskId),
+				},
+				akool: {
+					node: akoolNode(videoParams(emulator, { audioUrl: '={{ $json.audio }}', downloadVideo: false })),
+					items: [0, 1, 2].map((n) => ({ json: { audio: `${emulator.url}/assets/voice.mp3?${n}` } })),
+					credentials: akoolKeyCredentials(emulator),
+					created: () => emulator.akool.videos().map((v) => v._id),
+				},
+				mingyan: {
+					node: mingyanNode(mingyanParams(emulator, { audioUrl: '={{ $json.audio }}', downloadVideo: false })),
+					items: [0, 1, 2].map((n) => ({ json: { audio: `${emulator.url}/assets/voice.mp3?${n}` } })),
+					credentials: mingyanCredentials(emulator),
+					created: () => emulator.mingyan.tasks().map((t) => t.id),
+				},
+			};
+			const { node, items, credentials, created } = setups[provider];
+			const running = engine.start({ nodes: [node], connections: {}, items, credentials });
+			while (created().length < 3) await sleep(20);
+			await sleep(200);
+			running.cancel();
+			const stopped = await running.promise;
+			expect(stopped.status).toBe('canceled');
+			const ids = created();
+			await sleep(2_200); // the tasks end meanwhile
+			const retried = await engine.run({ nodes: [node], connections: {}, retryOf: stopped, retryKept: 'lostNodeState', credentials });
+			expect(created()).toEqual(ids); // not one more paid task
+			if (provider === 'kling') {
+				expect(retried.output('Node').map((i) => i.json.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+				expect(retried.output('Node').map((i) => i.json.taskId)).toEqual(ids);
+			} else {
+				const error = retried.nodeError('Node');
+				expect(error?.message).toMatch(new RegExp(`This request was sent to ${provider === 'akool' ? 'Akool' : 'Mingyan'} before \\(send #\\d+ of it by this node\\), by a run whose record n8n did not keep`));
+				expect(descriptionOf(error)).toMatch(/submitted as task/);
+			}
+		});
+
+		it('a new execution of the same request is a new task, not a recovery (the journal counts sends)', async () => {
+			const { emulator, engine } = bed;
+			const node = klingNode(klingParams({ downloadVideo: false }));
+			const first = await runNode(engine, node, [klingItem()], klingCredentials(emulator));
+			const second = await runNode(engine, node, [klingItem()], klingCredentials(emulator));
+			expect([first.status, second.status]).toEqual(['success', 'success']);
+			const [a, b] = emulator.kling.tasks();
+			// Same request, next send number (the engine's journal, like n8n's database, outlives executions).
+			const [, digestA, genA] = /^n8n-([0-9a-f]{16})-(\d+)$/.exec(a.externalTaskId ?? '') ?? [];
+			expect(b.externalTaskId).toBe(`n8n-${digestA}-${Number(genA) + 1}`);
+			expect(emulator.kling.counters.createAccepted).toBe(2);
 		});
 
 		it('Akool, execution timeout with 2 running tasks: both are listed; the Retry follows them', async () => {

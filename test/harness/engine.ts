@@ -140,6 +140,14 @@ export interface RunWorkflowOptions {
 	 * are ignored. The workflow (nodes, connections) must still be given.
 	 */
 	retryOf?: WorkflowRun;
+	/**
+	 * What of `retryOf` n8n kept: 'saved' (default) the data as the execution ended (a failed
+	 * execution; an execution timeout); 'lostNodeState' only what n8n had stored when the execution
+	 * started, as after a Stop (n8n `ExecutionService.stopDuringRun` re-saves the execution as it was
+	 * stored before the Stop, and the engine's own save skips canceled executions) or a queue-mode
+	 * worker that died. The node's execution context (its task ledger) is gone then.
+	 */
+	retryKept?: 'saved' | 'lostNodeState';
 }
 
 export interface WorkflowRun {
@@ -159,6 +167,8 @@ export interface WorkflowRun {
 	raw: IRun;
 	/** Node names in execution order (nodeExecuteAfter hook). */
 	nodeExecutionOrder: string[];
+	/** The run data as it was when the execution started (JSON), what n8n stores first. */
+	startData: string;
 }
 
 export interface RunningWorkflow {
@@ -430,6 +440,7 @@ export class Engine {
 
 		scope = {
 			id: randomUUID(),
+			processedData: new Map(),
 			binaryDataService,
 			binaryDataMode,
 			log(entry) {
@@ -531,7 +542,7 @@ export class Engine {
 			});
 
 			const runExecutionData = options.retryOf
-				? retryExecutionData(options.retryOf)
+				? retryExecutionData(options.retryOf, options.retryKept ?? 'saved')
 				: createRunExecutionData({
 						resultData: { runData: {}, pinData: wf.pinData },
 						executionData: {
@@ -570,6 +581,7 @@ export class Engine {
 
 			const additionalData = this.buildAdditionalData(hooks, executionId, workflowId, options.timeoutMs);
 
+			const startData = JSON.stringify(runExecutionData);
 			const workflowExecute = new WorkflowExecute(additionalData, options.retryOf ? 'retry' : 'manual', runExecutionData);
 			await options.beforeExecute?.();
 			const started = performance.now();
@@ -603,7 +615,7 @@ export class Engine {
 				if (graceTimer) clearTimeout(graceTimer);
 			}
 			const durationMs = performance.now() - started;
-			return this.toWorkflowRun(raw, executionId, durationMs, nodeExecutionOrder);
+			return this.toWorkflowRun(raw, executionId, durationMs, nodeExecutionOrder, startData);
 		});
 
 		return {
@@ -749,6 +761,7 @@ export class Engine {
 		executionId: string,
 		durationMs: number,
 		nodeExecutionOrder: string[],
+		startData: string,
 	): WorkflowRun {
 		const runData: IRunData = raw.data.resultData.runData ?? {};
 		const error = reviveError(raw.data.resultData.error);
@@ -765,6 +778,7 @@ export class Engine {
 			executionId,
 			raw,
 			nodeExecutionOrder,
+			startData,
 			output(nodeName: string, outputIndex = 0): INodeExecutionData[] {
 				const runs = runData[nodeName];
 				const last = runs?.[runs.length - 1];
@@ -785,8 +799,15 @@ export class Engine {
  * last executed node's last run failed, that run popped so the node runs again. The node's
  * execution context (`executionData.contextData`) is carried over as saved.
  */
-function retryExecutionData(previous: WorkflowRun): IRun['data'] {
-	const data = JSON.parse(JSON.stringify(previous.raw.data)) as IRun['data'];
+function retryExecutionData(previous: WorkflowRun, kept: 'saved' | 'lostNodeState'): IRun['data'] {
+	const data = JSON.parse(kept === 'saved' ? JSON.stringify(previous.raw.data) : previous.startData) as IRun['data'];
+	if (kept === 'lostNodeState') {
+		// stopDuringRun adds the cancellation; with no lastNodeExecuted the Retry keeps it, so n8n
+		// ends such a Retry as 'error' ("The execution was cancelled manually") even when every node
+		// succeeds (seen on 1.123.81 and 2.41.1).
+		const cancelled = new ManualExecutionCancelledError(previous.executionId);
+		data.resultData.error = { ...cancelled, message: cancelled.message, stack: cancelled.stack } as never;
+	}
 	const { lastNodeExecuted } = data.resultData;
 	if (lastNodeExecuted) {
 		delete data.resultData.error;

@@ -1,0 +1,71 @@
+import type { INode, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { NormalizedTask } from './task';
+import type { LedgerAttempt } from './taskLedger';
+
+/** The errors the batch engine gives items, worded once for every provider. */
+export class TaskErrors {
+	constructor(
+		private readonly node: INode,
+		private readonly provider: string,
+	) {}
+
+	/** Creates were refused for the concurrency limit until Max Wait: nothing was submitted. */
+	noSlot(error: Error): Error {
+		return new NodeOperationError(this.node, `No ${this.provider} concurrency slot became free within Max Wait`, {
+			description: `${error.message}. Nothing was submitted for this item. Raise Max Wait, send fewer items at once, or raise the account's concurrency (resource pack).`,
+		});
+	}
+
+	/** A create without an answer, at a provider without client keys: it is not sent again. */
+	notRetried(error: Error): Error {
+		const p = this.provider;
+		return new NodeOperationError(this.node, `${error.message}; the task may or may not have been created`, {
+			description: `${p} offers no way to look up a task by a client key, so the request was not sent again (it could have paid twice). Check the ${p} dashboard. A Retry of this node or execution will not send it again either; start a new execution to send it.`,
+		});
+	}
+
+	/** An earlier run of the node in this execution sent the create and got no answer. */
+	mayHaveBeenCreatedEarlier(known: LedgerAttempt): Error {
+		const p = this.provider;
+		return new NodeOperationError(this.node, `An earlier run of this node sent this item's create at ${known.sentAt} and got no answer: the ${p} task may have been created`, {
+			description: `${p} offers no way to look up a task by a client key, so it is not sent again (that could pay twice). Check the ${p} dashboard: if a task was created, continue with the Get operation and its ID; if not, start a new execution (a Retry keeps this record).`,
+		});
+	}
+
+	/** A Retry without the node's ledger (n8n did not keep it: Stop, a crashed worker), and the request was sent before. */
+	sentByLostRun(generation: number): Error {
+		const p = this.provider;
+		return new NodeOperationError(this.node, `This request was sent to ${p} before (send #${generation} of it by this node), by a run whose record n8n did not keep: the task may exist`, {
+			description: `n8n keeps no node data of a stopped execution or of one whose worker died, so this Retry does not know the task's ID, and ${p} offers no way to look a task up by a client key. It is not sent again (that could pay twice). The task IDs of the earlier run are in the n8n log ("${p}: item N submitted as task …") and on the ${p} dashboard: continue with the Get operation. To create the video anew, start a new execution.`,
+		});
+	}
+
+	/** The user's External Task ID names a task that failed (earlier, or in an earlier run). */
+	userKeyFailed(externalTaskId: string, taskId: string | null, reason: string | null, when: string | null): Error {
+		return new NodeOperationError(
+			this.node,
+			`The ${this.provider} task with External Task ID "${externalTaskId}" failed earlier${when ? ` (created ${when})` : ''}: ${reason || 'no reason given'}`,
+			{
+				description: `Task ${taskId ?? '(ID unknown)'} has this External Task ID, and an ID can be used only once. Set a new External Task ID (or clear the option to let the node derive one) to create a new task.`,
+			},
+		);
+	}
+
+	maxWaitReached(task: NormalizedTask, maxWaitText: string, waitedText: string): Error {
+		return new NodeOperationError(
+			this.node,
+			`Task ${task.taskId} did not finish within Max Wait (${maxWaitText}; waited ${waitedText}); it is still ${task.status}. Continue with the Get operation and Task ID ${task.taskId}`,
+			{
+				description: `The task keeps running at ${this.provider}. Use the Get operation with Task ID "${task.taskId}"${task.externalTaskId ? ` (or External Task ID "${task.externalTaskId}")` : ''} and Wait for Completion, or raise Max Wait.`,
+			},
+		);
+	}
+
+	taskFailed(task: NormalizedTask): Error {
+		return new NodeApiError(this.node, task.raw as JsonObject, {
+			message: `${this.provider} task ${task.taskId} failed: ${task.statusMessage || 'no reason given'}`,
+			description: `The provider reports the task as failed. Task ID: ${task.taskId}. A Retry of this node or execution creates a new task for this item.`,
+		});
+	}
+}
