@@ -183,6 +183,13 @@ function nodeRun(execution, nodeName) {
 	};
 }
 
+/** The node's entry in the execution's custom data (executionRecord.ts): "Kling 0:<id> 1:<id> …". */
+function customRecord(execution, nodeName) {
+	const key = `tasks_${nodeName.replace(/[^\p{L}\p{N}\p{M}_]/gu, '_')}`;
+	const data = execution?.customData ?? {};
+	return String(Array.isArray(data) ? (data.find((d) => d.key === key)?.value ?? '') : (data[key] ?? ''));
+}
+
 /** Which nodes ran how often, with their statuses (for failure details). */
 function runSummary(execution) {
 	const runData = execution?.data?.resultData?.runData ?? {};
@@ -415,6 +422,10 @@ async function scenarioStop(server, emulator, packageName) {
 		console.log(`  -- ${p.label}: execution ${o.execution?.id} ${o.execution?.status} ${(o.stopMs / 1000).toFixed(1)} s after Stop; node error saved: ${run.error ? `"${run.error.message}"` : 'no'}; ledger saved: ${inLedger.length} tasks`);
 		check(`${tag}: the stopped execution is canceled`, o.execution?.status === 'canceled', `status ${o.execution?.status}`);
 		check(`${tag}: it ended within 3 s of Stop`, o.stopMs < 3_000, `${o.stopMs} ms`);
+		// Best effort: n8n's Stop re-saves the execution it loaded before the Stop, racing the
+		// engine's save of the custom data (2.41.1 lost it for 1 of the 6 stops of one full run here): reported, not asserted.
+		const record = customRecord(o.execution, o.wf.nodeName);
+		console.log(`     custom data: ${ids.every((id) => record.includes(id)) ? `names all ${BATCH} tasks` : 'not kept'} (${record || 'none'})`);
 		// n8n may or may not keep the node's data of a stopped execution (2.41.1: never; 1.123.81: a
 		// race between the engine's save and the Stop's own): both cases must end with no new task.
 		const kept = inLedger.length === BATCH;
@@ -479,6 +490,8 @@ async function scenarioTimeout(server, emulator, packageName) {
 		const rRun = nodeRun(o.retried, o.wf.nodeName);
 		console.log(`  -- ${p.label}: execution ${o.first.summary.id} ${o.first.execution?.status}; ledger saved: ${inLedger.length} tasks; Retry → ${o.retried?.id} ${o.retried?.status}`);
 		check(`${tag}: the execution timed out (canceled)`, o.first.execution?.status === 'canceled', `status ${o.first.execution?.status}`);
+		const record = customRecord(o.first.execution, o.wf.nodeName);
+		check(`${tag}: its custom data names all ${BATCH} tasks`, ids.every((id) => record.includes(id)), record || 'none');
 		check(`${tag}: its saved data holds the ledger with all ${BATCH} tasks`, inLedger.length === BATCH && ids.every((id) => inLedger.includes(id)), inLedger.join(', ') || 'missing');
 		// n8n saves a timed-out execution as the engine had it when it cancelled: the interrupted node is
 		// neither on the stack nor failed, so a Retry does not run it again (1.123.81 and 2.41.1).

@@ -6,6 +6,7 @@ import { planCreates } from './createPlan';
 import type { StopReason } from './earlyExit';
 import { stoppedBatchError } from './earlyExit';
 import { failureKindOf, isCancellation } from './errors';
+import { recordTaskIds } from './executionRecord';
 import { executionExternalTaskId, generationExternalTaskId } from './idempotency';
 import { atItem } from './items';
 import type { PollSchedule } from './schedule';
@@ -221,9 +222,14 @@ export async function runTasks<Request>(
 		s.dueAt = fresh ? s.acceptedAt + nextPollDelayMs(0, scheduleOf(s)) : Date.now();
 	};
 
+	const batchKeys = states.map((s) => s.key).filter((k): k is string => k !== undefined);
+	/** Keeps the execution's record of the batch's task IDs current (see executionRecord.ts). */
+	const noteTaskIds = () => recordTaskIds(ctx, provider, ledger.tasksOf(batchKeys));
+
 	const accepted = (s: JobState<Request>, task: NormalizedTask) => {
 		// First: from here on, no other call of the node creates this item's task again.
 		if (s.key) ledger.accepted(s.key, itemRef(s), task);
+		noteTaskIds();
 		ctx.logger.info(`${provider}: item ${s.job.itemIndex} submitted as task ${task.taskId}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}`);
 		follow(s, task, true);
 		// A create beyond the learned limit got through: the account allows more than we thought.
@@ -405,6 +411,7 @@ export async function runTasks<Request>(
 			return;
 		}
 		if (s.key) ledger.accepted(s.key, itemRef(s), found);
+		noteTaskIds();
 		const how =
 			s.lookupReason === 'userKey'
 				? `External Task ID ${s.externalTaskId} names existing task ${found.taskId} (${found.status}); following it`
@@ -431,6 +438,7 @@ export async function runTasks<Request>(
 		},
 	);
 	toPlan.forEach((s, n) => applyStart(s, starts[n]));
+	noteTaskIds(); // tasks followed from an earlier run belong to this execution's record too
 
 	for (;;) {
 		if (cancelled() && stop?.kind !== 'cancelled') {
@@ -494,8 +502,7 @@ export async function runTasks<Request>(
 	}
 
 	function stopped(reason: StopReason): Error {
-		const keys = states.map((s) => s.key).filter((k): k is string => k !== undefined);
-		const tasks = ledger.tasksOf(keys);
+		const tasks = ledger.tasksOf(batchKeys);
 		// Follow-up jobs (Get) have no ledger entry; list the tasks they were following too.
 		for (const s of states) {
 			if (s.key || !s.taskId) continue;

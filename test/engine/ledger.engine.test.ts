@@ -34,6 +34,44 @@ const countBy = <T>(list: T[], key: (t: T) => string): Record<string, number> =>
 const descriptionOf = (error: Error | undefined) => String((error as { description?: unknown } | undefined)?.description ?? '');
 const errorText = (error: Error | undefined) => `${error?.message ?? ''}\n${descriptionOf(error)}`;
 
+type Provider = 'kling' | 'akool' | 'mingyan';
+/**
+ * A 3-item Create of one provider whose items differ (prompt or audio URL), with the node's own
+ * extra parameters, and the IDs of the tasks the emulator created for it.
+ */
+function threeItems(emulator: Emulator, provider: Provider, extra: Record<string, unknown>) {
+	const audioItems = [0, 1, 2].map((n) => ({ json: { audio: `${emulator.url}/assets/voice.mp3?${n}` } }));
+	switch (provider) {
+		case 'kling':
+			return {
+				node: klingNode(klingParams({ prompt: '={{ $json.n }}', downloadVideo: false, ...extra })),
+				items: [0, 1, 2].map((n) => klingItem({ n })),
+				credentials: klingCredentials(emulator),
+				created: () => emulator.kling.tasks().map((t) => t.taskId),
+			};
+		case 'akool':
+			return {
+				node: akoolNode(videoParams(emulator, { audioUrl: '={{ $json.audio }}', downloadVideo: false, ...extra })),
+				items: audioItems,
+				credentials: akoolKeyCredentials(emulator),
+				created: () => emulator.akool.videos().map((v) => v._id),
+			};
+		case 'mingyan':
+			return {
+				node: mingyanNode(mingyanParams(emulator, { audioUrl: '={{ $json.audio }}', downloadVideo: false, ...extra })),
+				items: audioItems,
+				credentials: mingyanCredentials(emulator),
+				created: () => emulator.mingyan.tasks().map((t) => t.id),
+			};
+	}
+}
+/** Every provider's tasks take this long from now on. */
+function slowTasks(emulator: Emulator, processingMs: number): void {
+	emulator.kling.config.processingMs = processingMs;
+	emulator.akool.config.processingMs = processingMs;
+	emulator.mingyan.config.processingMs = processingMs;
+}
+
 describe('task ledger: every way n8n runs a node again', () => {
 	let bed: TestBed;
 	beforeAll(async () => {
@@ -157,30 +195,8 @@ describe('task ledger: every way n8n runs a node again', () => {
 			['Mingyan', 'mingyan'],
 		] as const)('%s, 3 items still running at Max Wait', async (_name, provider) => {
 			const { emulator, engine } = bed;
-			emulator.kling.config.processingMs = 2_500;
-			emulator.akool.config.processingMs = 2_500;
-			emulator.mingyan.config.processingMs = 2_500;
-			const setups = {
-				kling: () => ({
-					node: klingNode(klingParams({ prompt: '={{ $json.n }}', maxWaitMinutes: MAX_WAIT_MIN, downloadVideo: false })),
-					items: [0, 1, 2].map((n) => klingItem({ n })),
-					credentials: klingCredentials(emulator),
-					ids: () => emulator.kling.tasks().map((t) => t.taskId),
-				}),
-				akool: () => ({
-					node: akoolNode(videoParams(emulator, { audioUrl: '={{ $json.audio }}', maxWaitMinutes: MAX_WAIT_MIN, downloadVideo: false })),
-					items: [0, 1, 2].map((n) => ({ json: { audio: `${emulator.url}/assets/voice.mp3?${n}` } })),
-					credentials: akoolKeyCredentials(emulator),
-					ids: () => emulator.akool.videos().map((v) => v._id),
-				}),
-				mingyan: () => ({
-					node: mingyanNode(mingyanParams(emulator, { audioUrl: '={{ $json.audio }}', maxWaitMinutes: MAX_WAIT_MIN, downloadVideo: false })),
-					items: [0, 1, 2].map((n) => ({ json: { audio: `${emulator.url}/assets/voice.mp3?${n}` } })),
-					credentials: mingyanCredentials(emulator),
-					ids: () => emulator.mingyan.tasks().map((t) => t.id),
-				}),
-			};
-			const { node, items, credentials, ids } = setups[provider]();
+			slowTasks(emulator, 2_500);
+			const { node, items, credentials, created: ids } = threeItems(emulator, provider, { maxWaitMinutes: MAX_WAIT_MIN });
 			const first = await engine.run({ nodes: [node], connections: {}, items, credentials });
 			expect(first.status).toBe('error');
 			const error = first.nodeError('Node');
@@ -290,30 +306,8 @@ describe('task ledger: every way n8n runs a node again', () => {
 			['Mingyan refuses to send them blindly again', 'mingyan'],
 		] as const)('Stop with 3 running tasks, then Retry: n8n kept no node data; %s: 3 paid tasks in all', async (_name, provider) => {
 			const { emulator, engine } = bed;
-			emulator.kling.config.processingMs = 2_000;
-			emulator.akool.config.processingMs = 2_000;
-			emulator.mingyan.config.processingMs = 2_000;
-			const setups = {
-				kling: {
-					node: klingNode(klingParams({ prompt: '={{ $json.n }}', downloadVideo: false })),
-					items: [0, 1, 2].map((n) => klingItem({ n })),
-					credentials: klingCredentials(emulator),
-					created: () => emulator.kling.tasks().map((t) => t.taskId),
-				},
-				akool: {
-					node: akoolNode(videoParams(emulator, { audioUrl: '={{ $json.audio }}', downloadVideo: false })),
-					items: [0, 1, 2].map((n) => ({ json: { audio: `${emulator.url}/assets/voice.mp3?${n}` } })),
-					credentials: akoolKeyCredentials(emulator),
-					created: () => emulator.akool.videos().map((v) => v._id),
-				},
-				mingyan: {
-					node: mingyanNode(mingyanParams(emulator, { audioUrl: '={{ $json.audio }}', downloadVideo: false })),
-					items: [0, 1, 2].map((n) => ({ json: { audio: `${emulator.url}/assets/voice.mp3?${n}` } })),
-					credentials: mingyanCredentials(emulator),
-					created: () => emulator.mingyan.tasks().map((t) => t.id),
-				},
-			};
-			const { node, items, credentials, created } = setups[provider];
+			slowTasks(emulator, 2_000);
+			const { node, items, credentials, created } = threeItems(emulator, provider, {});
 			const running = engine.start({ nodes: [node], connections: {}, items, credentials });
 			while (created().length < 3) await sleep(20);
 			await sleep(200);
@@ -321,6 +315,9 @@ describe('task ledger: every way n8n runs a node again', () => {
 			const stopped = await running.promise;
 			expect(stopped.status).toBe('canceled');
 			const ids = created();
+			// The execution's custom data (which n8n keeps for a stopped execution) names every task.
+			const record = String(stopped.raw.data.resultData.metadata?.tasks_Node ?? '');
+			expect(record.split(' ').slice(1).map((e) => e.split(':')[1]).sort()).toEqual([...ids].sort());
 			await sleep(2_200); // the tasks end meanwhile
 			const retried = await engine.run({ nodes: [node], connections: {}, retryOf: stopped, retryKept: 'lostNodeState', credentials });
 			expect(created()).toEqual(ids); // not one more paid task
