@@ -87,7 +87,10 @@ export function createEngine(options: Partial<EngineOptions> = {}): Promise<Engi
 	return Engine.create({ packageDir: PACKAGE_DIR, ...options });
 }
 
-export function klingCreateNode(parameters: INodeParameters): INode {
+/** Wait, Max Wait, Download and Options, as Create and Get share them. */
+const WAIT_PARAMETERS: INodeParameters = { waitForCompletion: true, maxWaitMinutes: 15, downloadVideo: false, videoBinaryProperty: 'video', options: {} };
+
+function klingNode(parameters: INodeParameters): INode {
 	return {
 		id: 'kling-bench',
 		name: 'Kling',
@@ -95,41 +98,27 @@ export function klingCreateNode(parameters: INodeParameters): INode {
 		typeVersion: 1,
 		position: [0, 0],
 		credentials: { klingApi: { id: '1', name: 'Kling (emulator)' } },
-		parameters: {
-			resource: 'avatarVideo',
-			operation: 'create',
-			imageSource: 'binary',
-			imageBinaryProperty: 'data',
-			audioSource: 'binary',
-			audioBinaryProperty: 'audio',
-			mode: 'std',
-			waitForCompletion: true,
-			maxWaitMinutes: 15,
-			downloadVideo: false,
-			videoBinaryProperty: 'video',
-			options: {},
-			...parameters,
-		},
+		parameters,
 	};
+}
+
+export function klingCreateNode(parameters: INodeParameters): INode {
+	return klingNode({
+		resource: 'avatarVideo',
+		operation: 'create',
+		imageSource: 'binary',
+		imageBinaryProperty: 'data',
+		audioSource: 'binary',
+		audioBinaryProperty: 'audio',
+		mode: 'std',
+		...WAIT_PARAMETERS,
+		...parameters,
+	});
 }
 
 /** A Kling Avatar Video Get node (same name as klingCreateNode's), e.g. to collect tasks by ID. */
 export function klingGetNode(parameters: INodeParameters): INode {
-	return {
-		...klingCreateNode({}),
-		parameters: {
-			resource: 'avatarVideo',
-			operation: 'get',
-			findBy: 'taskId',
-			taskId: '={{ $json.taskId }}',
-			waitForCompletion: true,
-			maxWaitMinutes: 15,
-			downloadVideo: false,
-			videoBinaryProperty: 'video',
-			options: {},
-			...parameters,
-		},
-	};
+	return klingNode({ resource: 'avatarVideo', operation: 'get', findBy: 'taskId', taskId: '={{ $json.taskId }}', ...WAIT_PARAMETERS, ...parameters });
 }
 
 // ─────────────────────────────── synthetic media ───────────────────────────────

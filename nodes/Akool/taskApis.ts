@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 import { withFailureKind } from '../shared/errors';
 import type { TaskApi } from '../shared/taskEngine';
+import { stableFingerprint } from '../shared/taskLedger';
 import { AKOOL, AKOOL_PATHS, CANVAS } from './constants';
 import { avatarAsTask, avatarDetailOf, normalizeAkoolVideo } from './normalize';
 import { akoolRequest } from './transport';
@@ -81,6 +82,9 @@ export function talkingAvatarApi(ctx: IExecuteFunctions): TaskApi<TalkingAvatarR
 			});
 			return normalizeAkoolVideo(data ?? {});
 		},
+		// What makes the video: not the Webhook URL, which may carry the execution and would make
+		// a Retry's requests look new.
+		fingerprint: ({ webhookUrl: _webhookUrl, ...video }) => stableFingerprint(video),
 		async get(taskId, itemIndex) {
 			const what = `Reading video ${taskId}`;
 			const data = await akoolRequest<IDataObject | null>(ctx, {

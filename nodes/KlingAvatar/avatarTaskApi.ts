@@ -73,6 +73,8 @@ export function klingAvatarApi(ctx: IExecuteFunctions): TaskApi<AvatarCreateRequ
 				saysNoSuchTask(error) ? undefined : Promise.reject(error),
 			);
 		},
+		// What makes the video: not the Callback URL, which often carries the execution
+		// ({{ $execution.resumeUrl }}) and would make a Retry's requests look new.
 		fingerprint: (request) =>
 			[
 				describeMediaRef(request.image),
@@ -80,7 +82,6 @@ export function klingAvatarApi(ctx: IExecuteFunctions): TaskApi<AvatarCreateRequ
 				request.prompt,
 				request.mode,
 				String(request.watermark ?? ''),
-				request.callbackUrl ?? '',
 			].join('\u0000'),
 		get: getTask,
 	};

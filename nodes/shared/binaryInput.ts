@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 export interface BinaryInput {
@@ -106,4 +107,15 @@ export async function readBinaryHead(ctx: IExecuteFunctions, itemIndex: number, 
 		if (length >= maxBytes) break; // ends the stream: the rest of the file is not read
 	}
 	return { head: Buffer.concat(chunks).subarray(0, maxBytes), totalBytes: Number(fileSize), fileName: meta.fileName };
+}
+
+/**
+ * What tells one input binary apart from another without reading it again: n8n's ID of the stored
+ * file (filesystem, S3 and database modes: unique per stored file, the same when an execution is
+ * retried from its saved data), or in memory mode a SHA-256 of the Base64 text n8n already holds.
+ */
+export function binaryIdentity(ctx: IExecuteFunctions, itemIndex: number, propertyName: string): string {
+	const meta = ctx.helpers.assertBinaryData(itemIndex, propertyName);
+	if (meta.id) return `id:${meta.id}`;
+	return `sha256:${createHash('sha256').update(meta.data).digest('hex').slice(0, 32)}`;
 }

@@ -19,7 +19,7 @@ export type StopReason = { kind: 'itemFailed'; error: Error } | { kind: 'cancell
  * @returns the failed item's own error (NodeApiError / NodeOperationError) with its message and
  *   description extended, or an ExecutionCancelledError for Stop and timeouts
  */
-export function stoppedBatchError(node: INode, provider: string, reason: StopReason, tasks: BatchTask[], unsent: number[]): Error {
+export function stoppedBatchError(node: INode, provider: string, reason: StopReason, tasks: BatchTask[], unsent: number[], created = true): Error {
 	const paid = tasks.filter((t) => t.taskId !== null).length;
 	const pending = tasks.filter((t) => t.status === 'pending').length;
 	const count = [
@@ -28,9 +28,15 @@ export function stoppedBatchError(node: INode, provider: string, reason: StopRea
 	]
 		.filter(Boolean)
 		.join(' and ');
+	// What the user can do with the tasks depends on what n8n keeps of the execution.
+	const how = !created
+		? 'the tasks this batch was reading'
+		: reason.kind === 'cancelled'
+			? `they keep running at ${provider}. n8n keeps no node data of a stopped or timed-out execution, and its Retry does not follow them: collect them with the Get operation`
+			: 'this execution keeps them: Retry On Fail, or Retry from the Executions list, follows them without paying again';
 	const listing = [
 		tasks.length
-			? `${provider} tasks of this batch (this execution keeps them: Retry On Fail, or Retry from the Executions list, follows them without paying again):\n${describeLedgerTasks(tasks)}`
+			? `${provider} tasks of this batch (${how}):\n${describeLedgerTasks(tasks)}`
 			: `No ${provider} task of this batch was created.`,
 		unsent.length ? `Not submitted (stopped first): item${unsent.length === 1 ? '' : 's'} ${unsent.join(', ')}.` : undefined,
 	]
@@ -40,7 +46,7 @@ export function stoppedBatchError(node: INode, provider: string, reason: StopRea
 	if (reason.kind === 'cancelled') {
 		const error = new ExecutionCancelledError(node);
 		error.message = `${error.message}${count ? `; ${count} (see details)` : ''}`;
-		error.description = `${listing}\n${provider} keeps running tasks that were already submitted.`;
+		error.description = listing;
 		return error;
 	}
 	const error = reason.error as Error & { description?: string | null };

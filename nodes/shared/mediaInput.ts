@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IExecuteFunctions } from 'n8n-workflow';
-import { readBinaryForCheck, readBinaryHead } from './binaryInput';
+import { binaryIdentity, readBinaryForCheck, readBinaryHead } from './binaryInput';
 import { invalidInput } from './items';
 import type { MediaViolation } from './media/validateMedia';
 import { parseBase64, parseHttpUrl } from './mediaSource';
@@ -14,7 +14,7 @@ export type MediaSourceKind = 'binary' | 'url' | 'base64';
 export type MediaRef =
 	| { kind: 'url'; url: string }
 	| { kind: 'base64'; base64: string; bytes: number; digest: string }
-	/** `digest`: of the bytes the check read (the whole file, or its first bytes for images) and the size. */
+	/** `digest`: which stored file it is (binaryInput.binaryIdentity), for the task ledger. */
 	| { kind: 'binary'; property: string; bytes: number; fileName?: string; digest: string };
 
 export interface MediaFieldSpec {
@@ -54,29 +54,26 @@ export async function resolveMediaInput(ctx: IExecuteFunctions, itemIndex: numbe
 	}
 	const property = spec.value.trim();
 	if (!property) throw invalid('no binary property name is set');
-	let checked: { violation: MediaViolation | null; bytes: number; fileName?: string; digest: string } | undefined;
+	let checked: { violation: MediaViolation | null; bytes: number; fileName?: string } | undefined;
+	let digest: string;
 	try {
 		if (spec.headerBytes) {
 			const { head, totalBytes, fileName } = await readBinaryHead(ctx, itemIndex, property, spec.headerBytes);
 			const violation = spec.check(head, totalBytes);
 			// A header found in the prefix settles it; otherwise (e.g. a JPEG with a large EXIF block) read it all.
 			if (head.length >= totalBytes || violation?.problem !== 'unreadableDimensions') {
-				checked = { violation, bytes: totalBytes, fileName, digest: digestOf(head) };
+				checked = { violation, bytes: totalBytes, fileName };
 			}
 		}
 		if (!checked) {
 			const input = await readBinaryForCheck(ctx, itemIndex, property);
-			checked = {
-				violation: spec.check(input.buffer, input.buffer.length),
-				bytes: input.buffer.length,
-				fileName: input.fileName,
-				digest: digestOf(input.buffer),
-			};
+			checked = { violation: spec.check(input.buffer, input.buffer.length), bytes: input.buffer.length, fileName: input.fileName };
 		}
+		digest = binaryIdentity(ctx, itemIndex, property);
 	} catch (error) {
 		throw invalid(`no binary property "${property}" on this item (${(error as Error).message})`);
 	}
-	const { violation, bytes, fileName, digest } = checked;
+	const { violation, bytes, fileName } = checked;
 	if (violation) throw invalid(`${violation.message}${fileName ? ` (file "${fileName}")` : ''}`);
 	return { kind: 'binary', property, bytes, fileName, digest };
 }

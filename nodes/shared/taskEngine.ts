@@ -6,14 +6,14 @@ import { planCreates } from './createPlan';
 import type { StopReason } from './earlyExit';
 import { stoppedBatchError } from './earlyExit';
 import { failureKindOf, isCancellation } from './errors';
+import { isRetryOfStoppedExecution } from './executionHistory';
 import { recordTaskIds } from './executionRecord';
-import { executionExternalTaskId, generationExternalTaskId } from './idempotency';
+import { newExternalTaskId } from './idempotency';
 import { atItem } from './items';
 import type { PollSchedule } from './schedule';
 import { CAPACITY_RETRY_POLICY, DEFAULT_POLL_SCHEDULE, nextPollDelayMs, retryDelayMs } from './schedule';
 import type { NormalizedTask } from './task';
 import { isTerminal } from './task';
-import { nodeDurableSet } from './sendJournal';
 import { TaskErrors } from './taskErrors';
 import type { LedgerAttempt } from './taskLedger';
 import { TaskLedger, ledgerKey, stableFingerprint } from './taskLedger';
@@ -114,8 +114,6 @@ interface JobState<Request> {
 	/** This create is the one probe allowed while the learned limit is full. */
 	probing: boolean;
 	lookupReason?: LookupReason;
-	/** Client keys to look up, in order (the first found wins). */
-	candidates?: string[];
 	/** The refusal to report when a `refused` lookup finds nothing. */
 	refusal?: Error;
 	task?: NormalizedTask;
@@ -156,13 +154,16 @@ export async function runTasks<Request>(
 	const startedAt = Date.now();
 	const createDeadlineOf = (s: JobState<Request>) => startedAt + maxWaitOf(s);
 	const ledger = new TaskLedger(typeof ctx.getContext === 'function' ? (ctx.getContext('node') as IDataObject) : {});
+	const run = runScope(ctx);
+	// Earlier runs of the node in this execution (a loop's earlier rounds) are never run again.
+	if (run !== 'tool') ledger.forgetRunsBefore(Number(run));
 	const errors = new TaskErrors(node, provider);
 	const fingerprintOf = (request: Request) => (api.fingerprint ? api.fingerprint(request) : stableFingerprint(request));
-	const itemRef = (s: JobState<Request>) => ({ itemIndex: s.job.itemIndex, provider });
+	const itemRef = (s: JobState<Request>) => ({ itemIndex: s.job.itemIndex, provider, run });
 
 	const states: Array<JobState<Request>> = jobs.map((job) => ({
 		job,
-		key: job.request !== undefined ? ledgerKey(provider, job.itemIndex, fingerprintOf(job.request)) : undefined,
+		key: job.request !== undefined ? ledgerKey(provider, run, job.itemIndex, fingerprintOf(job.request)) : undefined,
 		attempt: 1,
 		externalTaskId: null,
 		phase: job.taskId !== undefined ? 'poll' : 'create',
@@ -258,18 +259,18 @@ export async function runTasks<Request>(
 			case 'lookup':
 				s.attempt = start.attempt;
 				s.externalTaskId = start.externalTaskId;
-				s.candidates = start.candidates;
 				s.lookupReason = start.reason;
 				s.phase = 'lookup';
 				if (start.reason === 'unknown') ctx.logger.info(`${provider}: item ${i}: an earlier run sent a create whose outcome is unknown; looking it up by ${start.externalTaskId}`);
-				if (start.reason === 'lostRun') ctx.logger.info(`${provider}: item ${i}: this request was sent by a run whose record n8n did not keep; looking for its task by ${start.candidates.join(', ')}`);
 				return;
 			case 'pendingUnknown':
 				return fail(s, errors.mayHaveBeenCreatedEarlier(start.known));
 			case 'userKeyFailed':
-				return fail(s, errors.userKeyFailed(s.job.externalTaskId as string, start.failed.taskId, start.failed.statusMessage, start.failed.acceptedAt));
-			case 'sentByLostRun':
-				return fail(s, errors.sentByLostRun(start.generation));
+				return fail(s, errors.userKeyFailed(start.failed.externalTaskId as string, start.failed.taskId, start.failed.statusMessage, start.failed.acceptedAt));
+			case 'userKeyTwice':
+				return fail(s, errors.userKeyTwice(s.job.externalTaskId as string, start.otherItem, i));
+			case 'retryOfStopped':
+				return fail(s, errors.retryOfStopped());
 		}
 	};
 
@@ -287,23 +288,25 @@ export async function runTasks<Request>(
 		}
 		if (s.phase === 'lookup') {
 			try {
-				let found: NormalizedTask | undefined;
-				for (const key of s.candidates ?? [s.externalTaskId as string]) {
-					found = await (api.findCreated as NonNullable<TaskApi<Request>['findCreated']>)(key, i);
-					if (found) break;
-				}
+				const found = await (api.findCreated as NonNullable<TaskApi<Request>['findCreated']>)(s.externalTaskId as string, i);
 				if (found) return lookupFound(s, found);
 				if (s.lookupReason === 'refused') {
 					if (s.key) ledger.notCreated(s.key);
 					return fail(s, s.refusal as Error);
 				}
 				s.phase = 'create'; // nothing was created: safe to submit (the key guards a second time)
-				s.candidates = undefined;
 				s.dueAt = Date.now();
 			} catch (error) {
 				if (isCancellation(error)) return; // the batch loop stops on the cancel signal itself
 				s.failures++;
-				if (failureKindOf(error) === 'fatal' || s.failures >= MAX_CREATE_ATTEMPTS) return fail(s, error);
+				if (failureKindOf(error) === 'fatal' || s.failures >= MAX_CREATE_ATTEMPTS) {
+					// After a refusal the provider's own answer is the better report: it created nothing.
+					if (s.lookupReason === 'refused') {
+						if (s.key) ledger.notCreated(s.key);
+						return fail(s, s.refusal as Error);
+					}
+					return fail(s, error);
+				}
 				return retryLater(s, error, createDeadlineOf(s), retryDelayMs(s.failures));
 			}
 			return;
@@ -327,7 +330,7 @@ export async function runTasks<Request>(
 					s.dueAt = Math.min(now + nextPollDelayMs(now - waitStart, scheduleOf(s)), deadline);
 					return;
 				}
-				if (task.status === 'failed') return fail(s, errors.taskFailed(task));
+				if (task.status === 'failed') return fail(s, errors.taskFailed(task, s.key !== undefined));
 				if (!options.onSucceeded) return finish(s, { task });
 				s.phase = 'finish';
 				s.dueAt = Date.now();
@@ -386,7 +389,6 @@ export async function runTasks<Request>(
 			// sending again (provider-apis.md §6.1: the duplicate-key answer is not known).
 			s.phase = 'lookup';
 			s.lookupReason = kind === 'ambiguous' ? 'unknown' : 'refused';
-			s.candidates = [s.externalTaskId];
 			s.refusal = error;
 			if (s.failures >= MAX_CREATE_ATTEMPTS) s.lookupReason = 'refused';
 			s.dueAt = Date.now() + (kind === 'ambiguous' ? retryDelayMs(s.failures) : 0);
@@ -401,14 +403,6 @@ export async function runTasks<Request>(
 		const i = s.job.itemIndex;
 		if (s.lookupReason === 'userKey' && found.status === 'failed') {
 			return fail(s, errors.userKeyFailed(s.externalTaskId as string, found.taskId, found.statusMessage, found.createdAt));
-		}
-		if (s.lookupReason === 'lostRun' && found.status === 'failed') {
-			// The lost run's task failed: a Retry is for a fresh task (under a fresh key).
-			ctx.logger.info(`${provider}: item ${i}: the earlier run's task ${found.taskId} failed; creating a fresh one`);
-			s.phase = 'create';
-			s.candidates = undefined;
-			s.dueAt = Date.now();
-			return;
 		}
 		if (s.key) ledger.accepted(s.key, itemRef(s), found);
 		noteTaskIds();
@@ -425,17 +419,9 @@ export async function runTasks<Request>(
 	const settling = () => states.some((s) => s.busy && (s.phase === 'create' || s.phase === 'lookup'));
 
 	const toPlan = states.filter((s) => s.phase === 'create' && s.key);
-	const starts = await planCreates(
-		toPlan.map((s) => ({ key: s.key as string, userKey: s.job.externalTaskId || undefined })),
-		{
-			ledger,
-			clientKeys: !!api.findCreated,
-			ledgerMayBeLost: ctx.getMode?.() === 'retry' && !ledger.existed,
-			journal: nodeDurableSet(ctx),
-			generationKey: (key, generation) => generationExternalTaskId(ctx, key, generation),
-			executionKey: (key, attempt) => executionExternalTaskId(ctx, key, attempt),
-			onJournalError: (error) => ctx.logger.warn(`${provider}: the send journal (n8n's deduplication store) failed, going on without it: ${error.message}`),
-		},
+	const starts = planCreates(
+		toPlan.map((s) => ({ key: s.key as string, itemIndex: s.job.itemIndex, userKey: s.job.externalTaskId || undefined })),
+		{ ledger, clientKeys: !!api.findCreated, newKey: () => newExternalTaskId(ctx), ledgerLostByStop: !ledger.existed && isRetryOfStoppedExecution(ctx) },
 	);
 	toPlan.forEach((s, n) => applyStart(s, starts[n]));
 	noteTaskIds(); // tasks followed from an earlier run belong to this execution's record too
@@ -503,9 +489,11 @@ export async function runTasks<Request>(
 
 	function stopped(reason: StopReason): Error {
 		const tasks = ledger.tasksOf(batchKeys);
-		// Follow-up jobs (Get) have no ledger entry; list the tasks they were following too.
+		// Follow-up jobs (Get) have no ledger entry; list the tasks they were following too, once each.
+		const listed = new Set(tasks.map((t) => t.taskId));
 		for (const s of states) {
-			if (s.key || !s.taskId) continue;
+			if (s.key || !s.taskId || listed.has(s.taskId)) continue;
+			listed.add(s.taskId);
 			const status = s.task?.status ?? 'processing';
 			tasks.push({
 				attempt: 1,
@@ -524,13 +512,30 @@ export async function runTasks<Request>(
 		const unsent = states
 			.filter((s) => s.key && !s.busy && s.phase === 'create' && ledger.latest(s.key)?.status !== 'pending')
 			.map((s) => s.job.itemIndex);
-		const error = stoppedBatchError(node, provider, reason, tasks, unsent);
+		const error = stoppedBatchError(node, provider, reason, tasks, unsent, batchKeys.length > 0);
 		ctx.logger.warn(`${provider}: batch stopped (${reason.kind === 'cancelled' ? 'execution cancelled' : reason.error.message}). ${(error as { description?: string | null }).description ?? ''}`);
 		return error;
 	}
 
 	ctx.logger.info(`${provider}: batch done after ${formatDuration(Date.now() - startedAt)}: ${progressLine(states)}`);
 	return states.map((s) => s.outcome as TaskOutcome);
+}
+
+/**
+ * Which run of the node this is, for the ledger's keys: the run index (`$runIndex`: 0, 1, … when a
+ * loop runs the node again; the same for Retry On Fail, Continue On Fail + Retry and the Executions
+ * list's Retry, which re-run the same run), or 'tool' when the node runs as an AI Agent tool, whose
+ * retries each get a new run index (n8n-core `makeHandleToolInvocation`).
+ */
+function runScope(ctx: IExecuteFunctions): string {
+	const type = ctx.getNode().type;
+	if (type.endsWith('Tool') || (typeof ctx.isToolExecution === 'function' && ctx.isToolExecution())) return 'tool';
+	try {
+		const runIndex = Number(ctx.getWorkflowDataProxy(0).$runIndex);
+		return Number.isInteger(runIndex) && runIndex >= 0 ? String(runIndex) : '0';
+	} catch {
+		return '0';
+	}
 }
 
 /** A task known only from the ledger, as the engine's follow-up expects it (polled at once). */

@@ -33,11 +33,11 @@ export class TaskErrors {
 		});
 	}
 
-	/** A Retry without the node's ledger (n8n did not keep it: Stop, a crashed worker), and the request was sent before. */
-	sentByLostRun(generation: number): Error {
+	/** A Retry of a stopped execution: n8n dropped what the node did before the Stop. */
+	retryOfStopped(): Error {
 		const p = this.provider;
-		return new NodeOperationError(this.node, `This request was sent to ${p} before (send #${generation} of it by this node), by a run whose record n8n did not keep: the task may exist`, {
-			description: `n8n keeps no node data of a stopped execution or of one whose worker died, so this Retry does not know the task's ID, and ${p} offers no way to look a task up by a client key. It is not sent again (that could pay twice). The task IDs of the earlier run are in the n8n log ("${p}: item N submitted as task …") and on the ${p} dashboard: continue with the Get operation. To create the video anew, start a new execution.`,
+		return new NodeOperationError(this.node, `This Retry repeats a stopped execution, and n8n kept nothing of what this node did before the Stop: the ${p} task may exist already`, {
+			description: `n8n saves a stopped execution without the running node's data, so this Retry cannot know whether the node had sent this request (and paid for it). Nothing was sent for this item. The task IDs of the stopped run are in the n8n log ("${p}: item N submitted as task …") and, where n8n kept it, in the stopped execution's custom data (tasks_<node name>): continue with the Get operation. To create the video anyway, run the workflow again as a new execution.`,
 		});
 	}
 
@@ -52,6 +52,14 @@ export class TaskErrors {
 		);
 	}
 
+	/** Two items of a batch carry the same External Task ID (a provider keeps one task per ID). */
+	userKeyTwice(externalTaskId: string, firstItem: number, itemIndex: number): Error {
+		return new NodeOperationError(this.node, `Invalid "External Task ID" in item ${itemIndex}: "${externalTaskId}" is also the ID of item ${firstItem}`, {
+			itemIndex,
+			description: `An External Task ID names one ${this.provider} task, so a second item with it would get the first item's video. Nothing was sent for this item. Give every item its own ID (e.g. with {{ $json.id }}), or clear the option to let the node make one.`,
+		});
+	}
+
 	maxWaitReached(task: NormalizedTask, maxWaitText: string, waitedText: string): Error {
 		return new NodeOperationError(
 			this.node,
@@ -62,10 +70,11 @@ export class TaskErrors {
 		);
 	}
 
-	taskFailed(task: NormalizedTask): Error {
+	/** @param created whether this node created the task (Create), not just read it (Get) */
+	taskFailed(task: NormalizedTask, created: boolean): Error {
 		return new NodeApiError(this.node, task.raw as JsonObject, {
 			message: `${this.provider} task ${task.taskId} failed: ${task.statusMessage || 'no reason given'}`,
-			description: `The provider reports the task as failed. Task ID: ${task.taskId}. A Retry of this node or execution creates a new task for this item.`,
+			description: `The provider reports the task as failed. Task ID: ${task.taskId}.${created ? ' A Retry of this node or execution creates a new task for this item.' : ''}`,
 		});
 	}
 }

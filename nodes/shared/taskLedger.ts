@@ -48,7 +48,16 @@ export interface LedgerAttempt extends IDataObject {
 export interface LedgerItem extends IDataObject {
 	itemIndex: number;
 	provider: string;
+	/** The node's run index as text, or 'tool' (see ledgerKey). */
+	run: string;
 	attempts: LedgerAttempt[];
+}
+
+/** Which item of which run of the node an entry belongs to. */
+export interface LedgerItemRef {
+	itemIndex: number;
+	provider: string;
+	run: string;
 }
 
 interface LedgerStore extends IDataObject {
@@ -66,14 +75,16 @@ export type LedgerPlan =
 	| { action: 'resolvePending'; attempt: LedgerAttempt };
 
 /**
- * The ledger key of one item's request: the same whenever the same request at the same item
- * position reaches this node again in this execution, different for other content (a loop that
- * feeds new items into the same position, an AI agent calling the tool with other arguments).
+ * The ledger key of one item's request: the same whenever the same run of the node sees the same
+ * request at the same item position again (Retry On Fail, Continue On Fail + Retry, the Executions
+ * list's Retry), different for another run (`run`: the node's run index, so a loop's later rounds
+ * are new tasks even for the same request) or other content. As an AI Agent tool, `run` is 'tool':
+ * the same arguments are the same task however often the agent retries the call.
  * `fingerprint` describes what is sent to the provider (never whole media: digests of it).
  * Returns 24 hex characters.
  */
-export function ledgerKey(provider: string, itemIndex: number, fingerprint: string): string {
-	return createHash('sha256').update([provider, itemIndex, fingerprint].join('\u0000')).digest('hex').slice(0, 24);
+export function ledgerKey(provider: string, run: string, itemIndex: number, fingerprint: string): string {
+	return createHash('sha256').update([provider, run, itemIndex, fingerprint].join('\u0000')).digest('hex').slice(0, 24);
 }
 
 /** A stable text for a plain request object: keys sorted at every level. */
@@ -140,7 +151,7 @@ export class TaskLedger {
 	 * Records a create about to be sent, as `pending`. Call it synchronously right before the
 	 * request goes out: from here on a crash of the request leaves a trace.
 	 */
-	sending(key: string, item: { itemIndex: number; provider: string }, attempt: number, externalTaskId: string | null): LedgerAttempt {
+	sending(key: string, item: LedgerItemRef, attempt: number, externalTaskId: string | null): LedgerAttempt {
 		const at = this.iso();
 		const entry: LedgerAttempt = {
 			attempt,
@@ -152,7 +163,7 @@ export class TaskLedger {
 			acceptedAt: null,
 			updatedAt: at,
 		};
-		const record = (this.store.items[key] ??= { itemIndex: item.itemIndex, provider: item.provider, attempts: [] });
+		const record = (this.store.items[key] ??= { itemIndex: item.itemIndex, provider: item.provider, run: item.run, attempts: [] });
 		record.itemIndex = item.itemIndex;
 		const last = record.attempts[record.attempts.length - 1];
 		// Re-sending the same attempt (after a refusal or a lookup that found nothing) replaces it.
@@ -175,7 +186,7 @@ export class TaskLedger {
 	 * Records the task on the latest attempt, creating one when there is none (a task found
 	 * by a user-given external id before anything was sent).
 	 */
-	accepted(key: string, item: { itemIndex: number; provider: string }, task: NormalizedTask): LedgerAttempt {
+	accepted(key: string, item: LedgerItemRef, task: NormalizedTask): LedgerAttempt {
 		let last = this.latest(key);
 		if (!last || (last.status !== 'pending' && last.taskId !== task.taskId)) {
 			last = this.sending(key, item, (last?.attempt ?? 0) + 1, task.externalTaskId);
@@ -198,6 +209,17 @@ export class TaskLedger {
 		last.status = task.status;
 		last.statusMessage = task.statusMessage;
 		last.updatedAt = this.iso();
+	}
+
+	/**
+	 * Drops the entries of earlier runs of the node (a loop's finished rounds): n8n never runs them
+	 * again, so the ledger, saved with the execution, stays the size of one batch. Tool entries stay.
+	 */
+	forgetRunsBefore(runIndex: number): void {
+		for (const [key, item] of Object.entries(this.store.items)) {
+			const run = Number(item.run);
+			if (item.run !== 'tool' && Number.isInteger(run) && run < runIndex) delete this.store.items[key];
+		}
 	}
 
 	/** Entries of the given keys: every attempt that has a task or may have one, item order. */

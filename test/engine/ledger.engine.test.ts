@@ -178,11 +178,10 @@ describe('task ledger: every way n8n runs a node again', () => {
 			expect(retried.status).toBe('success');
 			expect(retried.output('Node').map((i) => i.json.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
 			expect(klingCreatesBy(emulator, (p) => p)).toEqual({ 'first [[transient]]': 2, second: 1, third: 1 });
-			// The fresh task for the failed item has a fresh external_task_id (the request's second
-			// send, from the send journal): the old one keeps the failed task.
+			// The fresh task for the failed item has a fresh external_task_id: the old one keeps the failed task.
 			const [failed, fresh] = emulator.kling.tasks().filter((t) => t.prompt.includes('transient'));
-			const [, digest, generation] = /^n8n-([0-9a-f]{16})-(\d+)$/.exec(failed.externalTaskId ?? '') ?? [];
-			expect(fresh.externalTaskId).toBe(`n8n-${digest}-${Number(generation) + 1}`);
+			expect(fresh.externalTaskId).toMatch(/^n8n-\d+-[0-9a-f]{16}$/);
+			expect(fresh.externalTaskId).not.toBe(failed.externalTaskId);
 		});
 	});
 
@@ -273,12 +272,12 @@ describe('task ledger: every way n8n runs a node again', () => {
 			expect(emulator.kling.counters.createAccepted).toBe(0);
 			const error = run.runData.Node?.[0]?.error;
 			expect(error?.message).toMatch(/cancelled.*1 create may have gone through/);
-			expect(String(error?.description)).toMatch(/item 0: task ID unknown \(external n8n-[0-9a-f]{16}-1\), create sent at/);
+			expect(String(error?.description)).toMatch(/item 0: task ID unknown \(external n8n-\d+-[0-9a-f]{16}\), create sent at/);
 
-			// n8n keeps no node data of a stopped execution: the Retry has no ledger. The send journal
-			// says the request was sent; its key finds nothing at Kling; the Retry sends it once.
+			// A Retry from the data n8n-core has (the ledger's pending create): the lookup by its
+			// external_task_id finds nothing at Kling, so it is sent once.
 			emulator.uploadBytesPerSecond = null;
-			const retried = await engine.run({ nodes: [node], connections: {}, retryOf: run, retryKept: 'lostNodeState', credentials: klingCredentials(emulator) });
+			const retried = await engine.run({ nodes: [node], connections: {}, retryOf: run, credentials: klingCredentials(emulator) });
 			expect(retried.output('Node').map((i) => i.json.status)).toEqual(['succeeded']);
 			expect(emulator.kling.counters.createAccepted).toBe(1);
 			expect(emulator.kling.counters.getRequests).toBeGreaterThanOrEqual(2); // the lookup, then polls
@@ -295,53 +294,84 @@ describe('task ledger: every way n8n runs a node again', () => {
 			expect(run.status).toBe('canceled');
 			await sleep(2_000);
 			expect(emulator.kling.counters.createAccepted).toBe(1); // it landed after Stop
-			const retried = await engine.run({ nodes: [node], connections: {}, retryOf: run, retryKept: 'lostNodeState', credentials: klingCredentials(emulator) });
+			const retried = await engine.run({ nodes: [node], connections: {}, retryOf: run, credentials: klingCredentials(emulator) });
 			expect(retried.output('Node')[0].json.taskId).toBe(emulator.kling.tasks()[0].taskId);
 			expect(emulator.kling.counters.createAccepted).toBe(1);
 		});
 
-		it.each([
-			['Kling follows the stopped run\'s tasks by their keys', 'kling'],
-			['Akool refuses to send them blindly again', 'akool'],
-			['Mingyan refuses to send them blindly again', 'mingyan'],
-		] as const)('Stop with 3 running tasks, then Retry: n8n kept no node data; %s: 3 paid tasks in all', async (_name, provider) => {
+		it.each(['kling', 'akool', 'mingyan'] as const)(
+			'%s: Stop with 3 running tasks: the execution record names them; a Retry from what n8n keeps of a stopped execution sends nothing blindly',
+			async (provider) => {
+				const { emulator, engine } = bed;
+				slowTasks(emulator, 2_000);
+				const { node, items, credentials, created } = threeItems(emulator, provider, {});
+				const running = engine.start({ nodes: [node], connections: {}, items, credentials });
+				while (created().length < 3) await sleep(20);
+				await sleep(200);
+				running.cancel();
+				const stopped = await running.promise;
+				expect(stopped.status).toBe('canceled');
+				const ids = created();
+				// The execution's custom data (n8n saves it apart from the run data) names every task.
+				const record = String(stopped.raw.data.resultData.metadata?.tasks_Node ?? '');
+				expect(record.split(' ').slice(1).map((e) => e.split(':')[1]).sort()).toEqual([...ids].sort());
+				// The node's own error (which n8n 2.41.1 does not save for a Stop) says how to collect them.
+				const error = stopped.runData.Node?.[0]?.error;
+				expect(String(error?.description)).toMatch(/keep running at .*collect them with the Get operation/);
+				// n8n 2.41.1 re-saves a stopped execution without the node's data; its Retry runs the whole
+				// workflow again with no ledger. The node sees it is such a Retry and sends nothing.
+				const retried = await engine.run({ nodes: [node], connections: {}, retryOf: stopped, retryKept: 'lostNodeState', credentials });
+				expect(retried.nodeError('Node')?.message).toMatch(/^This Retry repeats a stopped execution, and n8n kept nothing of what this node did before the Stop/);
+				expect(created()).toEqual(ids);
+			},
+		);
+
+		it('a loop (the node run twice in one execution) with the same request: a new task per round, each round retried on its own', async () => {
 			const { emulator, engine } = bed;
-			slowTasks(emulator, 2_000);
-			const { node, items, credentials, created } = threeItems(emulator, provider, {});
-			const running = engine.start({ nodes: [node], connections: {}, items, credentials });
-			while (created().length < 3) await sleep(20);
-			await sleep(200);
-			running.cancel();
-			const stopped = await running.promise;
-			expect(stopped.status).toBe('canceled');
-			const ids = created();
-			// The execution's custom data (which n8n keeps for a stopped execution) names every task.
-			const record = String(stopped.raw.data.resultData.metadata?.tasks_Node ?? '');
-			expect(record.split(' ').slice(1).map((e) => e.split(':')[1]).sort()).toEqual([...ids].sort());
-			await sleep(2_200); // the tasks end meanwhile
-			const retried = await engine.run({ nodes: [node], connections: {}, retryOf: stopped, retryKept: 'lostNodeState', credentials });
-			expect(created()).toEqual(ids); // not one more paid task
-			if (provider === 'kling') {
-				expect(retried.output('Node').map((i) => i.json.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
-				expect(retried.output('Node').map((i) => i.json.taskId)).toEqual(ids);
-			} else {
-				const error = retried.nodeError('Node');
-				expect(error?.message).toMatch(new RegExp(`This request was sent to ${provider === 'akool' ? 'Akool' : 'Mingyan'} before \\(send #\\d+ of it by this node\\), by a run whose record n8n did not keep`));
-				expect(descriptionOf(error)).toMatch(/submitted as task/);
-			}
+			const kling = klingNode(klingParams({ downloadVideo: false }), { name: 'Kling' });
+			const stand = (name: string): INode => ({ id: name, name, type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [0, 0], parameters: {} });
+			const trigger: INode = { id: 't', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+			const to = (node: string) => ({ main: [[{ node, type: 'main' as const, index: 0 }]] });
+			const run = await engine.run({
+				nodes: [trigger, stand('Round 1'), stand('Round 2'), kling],
+				connections: { Start: { main: [[{ node: 'Round 1', type: 'main', index: 0 }, { node: 'Round 2', type: 'main', index: 0 }]] }, 'Round 1': to('Kling'), 'Round 2': to('Kling') },
+				items: [klingItem()],
+				credentials: klingCredentials(emulator),
+			});
+			expect(run.status).toBe('success');
+			expect(run.runData.Kling).toHaveLength(2);
+			expect(emulator.kling.counters.createAccepted).toBe(2);
+			const [first, second] = run.runData.Kling.map((r) => r.data?.main?.[0]?.[0]?.json.taskId);
+			expect(first).not.toBe(second);
+			// The ledger keeps only the last round (the earlier one is never run again).
+			const ledger = (run.raw.data.executionData?.contextData?.['node:Kling'] as IDataObject)?.taskLedger as { items: Record<string, unknown> };
+			expect(Object.keys(ledger.items)).toHaveLength(1);
 		});
 
-		it('a new execution of the same request is a new task, not a recovery (the journal counts sends)', async () => {
+		it('Kling with Callback URL = {{ $execution.resumeUrl }}: the Retry (a new execution ID) still follows the same tasks', async () => {
 			const { emulator, engine } = bed;
-			const node = klingNode(klingParams({ downloadVideo: false }));
-			const first = await runNode(engine, node, [klingItem()], klingCredentials(emulator));
-			const second = await runNode(engine, node, [klingItem()], klingCredentials(emulator));
-			expect([first.status, second.status]).toEqual(['success', 'success']);
-			const [a, b] = emulator.kling.tasks();
-			// Same request, next send number (the engine's journal, like n8n's database, outlives executions).
-			const [, digestA, genA] = /^n8n-([0-9a-f]{16})-(\d+)$/.exec(a.externalTaskId ?? '') ?? [];
-			expect(b.externalTaskId).toBe(`n8n-${digestA}-${Number(genA) + 1}`);
+			emulator.kling.config.processingMs = 2_000;
+			const node = klingNode(klingParams({ prompt: '={{ $json.n }}', maxWaitMinutes: 0.01, downloadVideo: false, options: { callbackUrl: '={{ $execution.resumeUrl }}' } }));
+			const items = [0, 1].map((n) => klingItem({ n }));
+			const first = await engine.run({ nodes: [node], connections: {}, items, credentials: klingCredentials(emulator) });
+			expect(first.status).toBe('error');
+			await sleep(2_000);
+			const retried = await engine.run({ nodes: [node], connections: {}, retryOf: first, credentials: klingCredentials(emulator) });
+			expect(retried.output('Node').map((i) => i.json.status)).toEqual(['succeeded', 'succeeded']);
 			expect(emulator.kling.counters.createAccepted).toBe(2);
+		});
+
+		it('Get of a failed task: the error does not promise a new task', async () => {
+			const { emulator, engine } = bed;
+			const created = await runNode(engine, klingNode(klingParams({ prompt: '[[fail]]', waitForCompletion: false, downloadVideo: false })), [klingItem()], klingCredentials(emulator));
+			const taskId = String(created.output('Node')[0].json.taskId);
+			await sleep(700);
+			const get = klingNode({ resource: 'avatarVideo', operation: 'get', findBy: 'taskId', taskId, waitForCompletion: true, maxWaitMinutes: 1, downloadVideo: false, options: { pollMinIntervalSeconds: 0.2 } });
+			const run = await runNode(engine, get, [{ json: {} }, { json: {} }], klingCredentials(emulator));
+			const error = run.nodeError('Node');
+			expect(error?.message).toMatch(/failed: Failure to pass the risk control system/);
+			expect(descriptionOf(error)).not.toMatch(/creates a new task|without paying/);
+			expect(descriptionOf(error).match(new RegExp(`^item \\d+: task ${taskId}`, 'gm'))).toHaveLength(1); // two Get items, one task: listed once
 		});
 
 		it('Akool, execution timeout with 2 running tasks: both are listed; the Retry follows them', async () => {

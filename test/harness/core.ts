@@ -22,7 +22,7 @@ import { join } from 'node:path';
 
 import { Logger } from '@n8n/backend-common';
 import { Container } from '@n8n/di';
-import { BinaryDataConfig, BinaryDataService, DataDeduplicationService, InstanceSettings } from 'n8n-core';
+import { BinaryDataConfig, BinaryDataService, InstanceSettings } from 'n8n-core';
 import { LoggerProxy } from 'n8n-workflow';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -37,8 +37,6 @@ export interface LogEntry {
 /** What an Engine exposes to the routers. */
 export interface EngineScope {
 	readonly id: string;
-	/** The Engine's deduplication store (n8n keeps it in its database, across executions). */
-	readonly processedData: Map<string, Set<string>>;
 	readonly binaryDataService: BinaryDataService;
 	readonly binaryDataMode: 'default' | 'filesystem';
 	log(entry: LogEntry): void;
@@ -118,49 +116,6 @@ const routingBinaryDataConfig = new Proxy({} as BinaryDataConfig, {
 	},
 });
 
-/**
- * n8n's deduplication store (`this.helpers.checkProcessedAndRecord`, entries mode) in memory, per
- * Engine, with the context key n8n's database implementation uses (`DeduplicationHelper`, n8n
- * 1.123.81 / 2.41.1: workflow ID + `n:<node id>` for scope 'node'). Only what nodes here need:
- * entries mode, no maxEntries pruning, no latest-value modes.
- */
-type DedupContext = { node?: { id: string }; workflow: { id?: string } };
-const contextKey = (scope: string, data: DedupContext) => `${data.workflow.id ?? ''}|${scope === 'node' ? `n:${data.node?.id}` : ''}`;
-function storeFor(scope: string, data: DedupContext): Set<string> {
-	const engine = scopeForBinary();
-	const key = contextKey(scope, data);
-	let set = engine.processedData.get(key);
-	if (!set) engine.processedData.set(key, (set = new Set()));
-	return set;
-}
-const routingDeduplicator = {
-	async checkProcessedAndRecord(items: Array<string | number>, scope: string, data: DedupContext) {
-		const set = storeFor(scope, data);
-		const out = { new: [] as Array<string | number>, processed: [] as Array<string | number> };
-		for (const item of items) {
-			if (set.has(String(item))) out.processed.push(item);
-			else {
-				set.add(String(item));
-				out.new.push(item);
-			}
-		}
-		return out;
-	},
-	async removeProcessed(items: Array<string | number>, scope: string, data: DedupContext) {
-		const set = storeFor(scope, data);
-		for (const item of items) set.delete(String(item));
-	},
-	async clearAllProcessedItems(scope: string, data: DedupContext) {
-		storeFor(scope, data).clear();
-	},
-	async getProcessedDataCount(scope: string, data: DedupContext) {
-		return storeFor(scope, data).size;
-	},
-	async checkProcessedItemsAndRecord() {
-		throw new Error('Engine harness: checkProcessedItemsAndRecord is not supported');
-	},
-};
-
 const CORE_FOLDER_PREFIX = 'n8n-harness-core-';
 
 function sweepStaleCoreFolders(): void {
@@ -217,7 +172,6 @@ export function ensureCoreInitialised(preferredUserFolder?: string): { userFolde
 	Container.set(BinaryDataConfig, routingBinaryDataConfig);
 	// Creates <N8N_USER_FOLDER>/.n8n/config with an encryption key (needed by node contexts).
 	Container.get(InstanceSettings);
-	void DataDeduplicationService.init(routingDeduplicator as never);
 
 	initialised = true;
 	return { userFolder: coreUserFolder! };

@@ -440,7 +440,6 @@ export class Engine {
 
 		scope = {
 			id: randomUUID(),
-			processedData: new Map(),
 			binaryDataService,
 			binaryDataMode,
 			log(entry) {

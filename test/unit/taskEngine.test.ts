@@ -5,6 +5,7 @@ import type { NormalizedTask, TaskStatus } from '../../nodes/shared/task';
 import { task } from './fakeTask';
 import type { TaskApi } from '../../nodes/shared/taskEngine';
 import { runTasks } from '../../nodes/shared/taskEngine';
+import { isRetryOfStoppedExecution } from '../../nodes/shared/executionHistory';
 import { pollingOptionFields } from '../../nodes/shared/waitOptions';
 import { DEFAULT_POLL_SCHEDULE } from '../../nodes/shared/schedule';
 
@@ -252,7 +253,8 @@ describe('runTasks with the task ledger: another call of the node never pays aga
 		expect(create).toHaveBeenCalledTimes(1);
 		const [second] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r' }], once);
 		expect(second.task?.taskId).toBe('t2');
-		expect(keys[1]).toBe(`${keys[0]}-a2`);
+		expect(keys[1]).toMatch(/^n8n-exec-1-[0-9a-f]{16}$/);
+		expect(keys[1]).not.toBe(keys[0]);
 	});
 
 	it('a user-given key whose task failed earlier is reported, with when and why, and nothing is sent', async () => {
@@ -274,6 +276,40 @@ describe('runTasks with the task ledger: another call of the node never pays aga
 		expect(create).not.toHaveBeenCalled();
 	});
 
+	it('two items with the same External Task ID: the second is refused before anything is sent', async () => {
+		const create = jest.fn(async () => task('t1', 'submitted'));
+		const api: TaskApi<string> = { provider: 'Kling', create, findCreated: jest.fn(async () => undefined), get: jest.fn() };
+		const outcomes = await runTasks(fakeContext(), api, [
+			{ itemIndex: 0, request: 'Ann', externalTaskId: 'order-7' },
+			{ itemIndex: 1, request: 'Bob', externalTaskId: 'order-7' },
+		], { ...once, wait: false });
+		expect(outcomes[0].task?.taskId).toBe('t1');
+		expect(outcomes[1].error?.message).toBe('Invalid "External Task ID" in item 1: "order-7" is also the ID of item 0');
+		expect(create).toHaveBeenCalledTimes(1);
+	});
+
+	it('after a failed task, a changed External Task ID is used (the failed one is spent, the new one is not)', async () => {
+		const nodeContext: IDataObject = {};
+		const create = jest.fn(async (_r: string, _i: number, key: string | null) => task(`t-${key}`, 'submitted', { externalTaskId: key }));
+		const get = jest.fn(async (id: string) => task(id, id === 't-job-1' ? 'failed' : 'succeeded', { statusMessage: id === 't-job-1' ? 'bad' : null }));
+		const api: TaskApi<string> = { provider: 'Kling', create, findCreated: jest.fn(async () => undefined), get };
+		await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r', externalTaskId: 'job-1' }], once);
+		const [same] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r', externalTaskId: 'job-1' }], once);
+		expect(same.error?.message).toMatch(/External Task ID "job-1" failed earlier/);
+		const [changed] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r', externalTaskId: 'job-2' }], once);
+		expect(changed.task?.taskId).toBe('t-job-2');
+		expect(create).toHaveBeenCalledTimes(2);
+	});
+
+	it('a refused create whose lookup fails too reports the refusal and keeps nothing pending', async () => {
+		const nodeContext: IDataObject = {};
+		const auth = () => withFailureKind(new NodeApiError(node, {}, { message: 'Kling code 1002 – Authorization is invalid' }), 'fatal');
+		const api: TaskApi<string> = { provider: 'Kling', create: jest.fn().mockRejectedValue(auth()), findCreated: jest.fn().mockRejectedValue(auth()), get: jest.fn() };
+		const [outcome] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r' }], once);
+		expect(outcome.error?.message).toBe('Kling code 1002 – Authorization is invalid');
+		expect(JSON.stringify(nodeContext)).not.toContain('pending');
+	});
+
 	it('a refused create is looked up by its key before failing: found → followed; nothing found → the refusal', async () => {
 		const refused = () => withFailureKind(new NodeApiError(node, {}, { message: 'Kling code 1201 – some wording we do not know' }), 'fatal');
 		const found = jest.fn().mockResolvedValueOnce(task('dup', 'processing'));
@@ -290,6 +326,32 @@ describe('runTasks with the task ledger: another call of the node never pays aga
 		const [again] = await runTasks(fakeContext(undefined, nodeContext), api2, [{ itemIndex: 0, request: 'r' }], once);
 		expect(again.error?.message).toMatch(/some wording/);
 		expect(api2.create).toHaveBeenCalledTimes(2);
+	});
+});
+
+describe('a Retry of a stopped execution', () => {
+	const stoppedRetry = (runExecutionData: unknown, mode = 'retry') =>
+		({ ...fakeContext(), getMode: () => mode, runExecutionData }) as unknown as IExecuteFunctions;
+	const cancelled = { resultData: { error: { name: 'ManualExecutionCancelledError', message: 'The execution was cancelled manually' } } };
+
+	it('is recognised from the cancellation n8n keeps in the retried data, and only in retry mode', () => {
+		expect(isRetryOfStoppedExecution(stoppedRetry(cancelled))).toBe(true);
+		expect(isRetryOfStoppedExecution(stoppedRetry({ resultData: { error: { name: 'TimeoutExecutionCancelledError' } } }))).toBe(true);
+		expect(isRetryOfStoppedExecution(stoppedRetry(cancelled, 'webhook'))).toBe(false);
+		expect(isRetryOfStoppedExecution(stoppedRetry({ resultData: {} }))).toBe(false); // a Retry after an upstream failure
+		expect(isRetryOfStoppedExecution(stoppedRetry(undefined))).toBe(false); // an n8n without the field
+	});
+
+	it('sends nothing it cannot look up first when the ledger is gone; a user key is looked up', async () => {
+		const create = jest.fn(async () => task('t', 'submitted'));
+		const api: TaskApi<string> = { provider: 'Kling', create, findCreated: jest.fn(async () => task('mine', 'succeeded')), get: jest.fn(async () => task('mine', 'succeeded')) };
+		const outcomes = await runTasks(stoppedRetry(cancelled), api, [
+			{ itemIndex: 0, request: 'a' },
+			{ itemIndex: 1, request: 'b', externalTaskId: 'my-id' },
+		], { wait: true, maxWaitMs: 5_000, schedule: fast, stopOnFirstError: false });
+		expect(outcomes[0].error?.message).toMatch(/^This Retry repeats a stopped execution/);
+		expect(outcomes[1].task?.taskId).toBe('mine');
+		expect(create).not.toHaveBeenCalled();
 	});
 });
 

@@ -6,17 +6,19 @@ import type { NormalizedTask, TaskStatus } from '../../nodes/shared/task';
 import { task } from './fakeTask';
 import { LEDGER_CONTEXT_KEY, TaskLedger, describeLedgerTasks, ledgerKey, stableFingerprint } from '../../nodes/shared/taskLedger';
 
-const item = { itemIndex: 0, provider: 'P' };
+const item = { itemIndex: 0, provider: 'P', run: '0' };
 const node: INode = { id: 'n', name: 'Node', type: 'x', typeVersion: 1, position: [0, 0], parameters: {} };
 
 describe('ledgerKey', () => {
-	it('is stable for the same request and position, and differs for other content or positions', () => {
-		const a = ledgerKey('Kling', 0, 'url:a|url:b|hi');
+	it('is stable for the same request, run and position, and differs for other content, runs or positions', () => {
+		const a = ledgerKey('Kling', '0', 0, 'url:a|url:b|hi');
 		expect(a).toMatch(/^[0-9a-f]{24}$/);
-		expect(ledgerKey('Kling', 0, 'url:a|url:b|hi')).toBe(a);
-		expect(ledgerKey('Kling', 1, 'url:a|url:b|hi')).not.toBe(a);
-		expect(ledgerKey('Kling', 0, 'url:a|url:b|ho')).not.toBe(a);
-		expect(ledgerKey('Akool', 0, 'url:a|url:b|hi')).not.toBe(a);
+		expect(ledgerKey('Kling', '0', 0, 'url:a|url:b|hi')).toBe(a);
+		expect(ledgerKey('Kling', '0', 1, 'url:a|url:b|hi')).not.toBe(a);
+		expect(ledgerKey('Kling', '1', 0, 'url:a|url:b|hi')).not.toBe(a); // a loop's next round
+		expect(ledgerKey('Kling', 'tool', 0, 'url:a|url:b|hi')).not.toBe(a);
+		expect(ledgerKey('Kling', '0', 0, 'url:a|url:b|ho')).not.toBe(a);
+		expect(ledgerKey('Akool', '0', 0, 'url:a|url:b|hi')).not.toBe(a);
 	});
 
 	it('stableFingerprint ignores key order and undefined fields', () => {
@@ -102,14 +104,23 @@ describe('TaskLedger', () => {
 		expect(ledger.attempts('k')).toEqual([expect.objectContaining({ attempt: 1, taskId: 'found', externalTaskId: 'mine', status: 'processing' })]);
 	});
 
+	it('forgets the entries of earlier runs of the node (a loop\'s finished rounds), never tool entries', () => {
+		const ledger = new TaskLedger({}, now);
+		ledger.sending('r0', { itemIndex: 0, provider: 'P', run: '0' }, 1, null);
+		ledger.sending('r1', { itemIndex: 0, provider: 'P', run: '1' }, 1, null);
+		ledger.sending('t', { itemIndex: 0, provider: 'P', run: 'tool' }, 1, null);
+		ledger.forgetRunsBefore(1);
+		expect([ledger.latest('r0'), ledger.latest('r1'), ledger.latest('t')].map((a) => a?.status)).toEqual([undefined, 'pending', 'pending']);
+	});
+
 	it('lists the tasks of a batch in item order, every attempt', () => {
 		const ledger = new TaskLedger({}, now);
-		ledger.sending('b', { itemIndex: 1, provider: 'P' }, 1, null);
-		ledger.accepted('b', { itemIndex: 1, provider: 'P' }, task('t-b', 'processing'));
-		ledger.sending('a', { itemIndex: 0, provider: 'P' }, 1, 'x-a');
-		ledger.accepted('a', { itemIndex: 0, provider: 'P' }, task('t-a1', 'failed', { statusMessage: 'bad' }));
-		ledger.sending('a', { itemIndex: 0, provider: 'P' }, 2, 'x-a2');
-		ledger.sending('c', { itemIndex: 2, provider: 'P' }, 1, null);
+		ledger.sending('b', { itemIndex: 1, provider: 'P', run: '0' }, 1, null);
+		ledger.accepted('b', { itemIndex: 1, provider: 'P', run: '0' }, task('t-b', 'processing'));
+		ledger.sending('a', { itemIndex: 0, provider: 'P', run: '0' }, 1, 'x-a');
+		ledger.accepted('a', { itemIndex: 0, provider: 'P', run: '0' }, task('t-a1', 'failed', { statusMessage: 'bad' }));
+		ledger.sending('a', { itemIndex: 0, provider: 'P', run: '0' }, 2, 'x-a2');
+		ledger.sending('c', { itemIndex: 2, provider: 'P', run: '0' }, 1, null);
 		const tasks = ledger.tasksOf(['c', 'a', 'b', 'unknown']);
 		expect(tasks.map((t) => [t.itemIndex, t.attempt, t.taskId, t.status])).toEqual([
 			[0, 1, 't-a1', 'failed'],

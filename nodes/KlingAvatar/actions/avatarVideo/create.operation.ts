@@ -144,7 +144,7 @@ const properties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				description:
-					'Your own ID for the task, unique in your Kling account. Running again with the same ID returns the existing task instead of paying for a new one; if that task failed, the node says so and a new ID is needed. By default the node derives one per execution, item and attempt.',
+					'Your own ID for the task, unique in your Kling account. Running again with the same ID returns the existing task instead of paying for a new one; if that task failed, the node says so and a new ID is needed. Every item needs its own ID. By default the node makes a new one for each task.',
 			},
 			...pollingOptionFields,
 			{
