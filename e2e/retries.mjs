@@ -123,7 +123,7 @@ function itemOf(text) {
 }
 
 /** Webhook → Split Out (body.items) → our node. */
-function buildWorkflow(p, { scenario, packageName, emulatorUrl, maxWaitMinutes, retryOnFail, executionTimeout }) {
+function buildWorkflow(p, { scenario, packageName, emulatorUrl, maxWaitMinutes, retryOnFail, executionTimeout, saveExecutionProgress }) {
 	const hookPath = `ta-${scenario}-${p.key}-${uuid().slice(0, 8)}`;
 	const ours = {
 		id: uuid(),
@@ -163,6 +163,7 @@ function buildWorkflow(p, { scenario, packageName, emulatorUrl, maxWaitMinutes, 
 				saveDataSuccessExecution: 'all',
 				saveManualExecutions: true,
 				...(executionTimeout ? { executionTimeout } : {}),
+				...(saveExecutionProgress ? { saveExecutionProgress: true } : {}),
 			},
 		},
 	};
@@ -383,13 +384,13 @@ async function scenarioExecutionRetry(server, emulator, packageName) {
  * workflowExecuteAfter hook from its cancel handler, before the node returns), so what must be in
  * it is the task ledger; whether the node's own error (which lists the tasks) made it in is reported.
  */
-async function scenarioStop(server, emulator, packageName) {
+async function scenarioStop(server, emulator, packageName, { progress = false } = {}) {
 	const rows = [];
-	const { results, check } = makeChecker('S3');
+	const { results, check } = makeChecker(progress ? 'S5' : 'S3');
 	const t0 = Date.now();
 	emulator.reset();
 	for (const p of PROVIDERS) p.setSlow(emulator);
-	const wfs = await deploy(server, packageName, emulator.url, 'stop', { maxWaitMinutes: 2, retryOnFail: false });
+	const wfs = await deploy(server, packageName, emulator.url, progress ? 'stopProgress' : 'stop', { maxWaitMinutes: 2, retryOnFail: false, saveExecutionProgress: progress });
 	const outcomes = await Promise.all(
 		wfs.map(async (wf) => {
 			const { p } = wf;
@@ -438,11 +439,11 @@ async function scenarioStop(server, emulator, packageName) {
 		const c = p.emu(emulator).counters;
 		const rMsg = nodeRun(o.retried, o.wf.nodeName).error?.message ?? '';
 		console.log(`     Retry → execution ${o.retried?.id} ${o.retried?.status}; n8n ${kept ? 'kept' : 'dropped'} the ledger; the Retry ${ran ? 'ran' : 'did not run'} the node${rMsg ? `: ${rMsg}` : ''}`);
-		if (ran) check(`${tag}: the node refused to send the stopped run's requests again`, /^This Retry repeats a stopped execution/.test(rMsg), rMsg);
+		if (ran) check(`${tag}: the node refused to send the stopped run's requests again`, /^This Retry repeats an execution that was stopped/.test(rMsg), rMsg);
 		else check(`${tag}: n8n kept the ledger and its Retry did not run the interrupted node`, kept, `ledger ${inLedger.length} tasks`);
 		check(`${tag}: still ${BATCH} accepted creates after Stop + Retry`, c.createAccepted === BATCH && c.createRequests === BATCH, `createAccepted ${c.createAccepted}, createRequests ${c.createRequests}`);
 		rows.push({
-			scenario: `3 Stop → Executions Retry (${BATCH} items)`,
+			scenario: `${progress ? '5 Stop, progress saved' : '3 Stop'} → Executions Retry (${BATCH} items)`,
 			provider: p.label,
 			creates: perItem(p.tasks(emulator), BATCH),
 			status: `${o.execution?.status} → retry ${o.retried?.status}`,
@@ -549,11 +550,14 @@ async function runVersion(version, tarball, emulator) {
 		console.log('  -- scenario 4: the workflow timeout while the tasks run, then the Executions list Retry (3 items)');
 		const s4 = await scenarioTimeout(server, emulator, stack.inst.pkg.name);
 		timings.s4Ms = s4.ms;
+		console.log('  -- scenario 5: "Save execution progress" on, Stop while the tasks run, then the Executions list Retry (3 items)');
+		const s5 = await scenarioStop(server, emulator, stack.inst.pkg.name, { progress: true });
+		timings.s5Ms = s5.ms;
 		timings.s1Ms = s1.ms;
 		timings.s2Ms = s2.ms;
 		timings.s3Ms = s3.ms;
-		results.push(...s1.results, ...s2.results, ...s3.results, ...s4.results);
-		rows.push(...s1.rows, ...s2.rows, ...s3.rows, ...s4.rows);
+		results.push(...s1.results, ...s2.results, ...s3.results, ...s4.results, ...s5.results);
+		rows.push(...s1.rows, ...s2.rows, ...s3.rows, ...s4.rows, ...s5.rows);
 	} catch (error) {
 		crash = error;
 		console.log(`    FAIL  ${error.stack ?? error}`);
@@ -591,7 +595,7 @@ async function main() {
 		const t = s.timings;
 		const sec = (ms) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
 		console.log(`\n  n8n ${s.version}: ${s.ok ? 'PASSED' : 'FAILED'} (${s.results.filter((r) => r.ok).length}/${s.results.length} checks) in ${sec(t.totalMs)}` +
-			` = setup ${sec(t.setupMs)} + n8n start ${sec(t.startMs)} + scenario 1 ${sec(t.s1Ms)} + scenario 2 ${sec(t.s2Ms)} + scenario 3 ${sec(t.s3Ms)} + scenario 4 ${sec(t.s4Ms)} + stop ${sec(t.stopMs)}`);
+			` = setup ${sec(t.setupMs)} + n8n start ${sec(t.startMs)} + scenario 1 ${sec(t.s1Ms)} + scenario 2 ${sec(t.s2Ms)} + scenario 3 ${sec(t.s3Ms)} + scenario 4 ${sec(t.s4Ms)} + scenario 5 ${sec(t.s5Ms)} + stop ${sec(t.stopMs)}`);
 		if (s.rows.length) printTable(s.rows);
 		for (const r of s.results.filter((x) => !x.ok)) console.log(`    FAILED: ${r.name}${r.detail ? ` — ${r.detail}` : ''}`);
 	}

@@ -110,12 +110,15 @@ export async function readBinaryHead(ctx: IExecuteFunctions, itemIndex: number, 
 }
 
 /**
- * What tells one input binary apart from another without reading it again: n8n's ID of the stored
- * file (filesystem, S3 and database modes: unique per stored file, the same when an execution is
- * retried from its saved data), or in memory mode a SHA-256 of the Base64 text n8n already holds.
+ * What tells one input binary apart from another without reading it again: the name n8n gave the
+ * stored file (filesystem, S3 and database modes: a UUID per stored file, the same when an
+ * execution is retried from its saved data), or in memory mode a SHA-256 of the Base64 text n8n
+ * already holds.
  */
 export function binaryIdentity(ctx: IExecuteFunctions, itemIndex: number, propertyName: string): string {
 	const meta = ctx.helpers.assertBinaryData(itemIndex, propertyName);
-	if (meta.id) return `id:${meta.id}`;
+	// The file's own name (a UUID) only: n8n moves a webhook's upload from executions/temp/ to
+	// executions/<id>/ when it saves the execution (restoreBinaryDataId), which changes the path.
+	if (meta.id) return `id:${meta.id.split(/[/:]/).pop()}`;
 	return `sha256:${createHash('sha256').update(meta.data).digest('hex').slice(0, 32)}`;
 }

@@ -24,8 +24,8 @@ export type CreateStart =
 	| { kind: 'userKeyFailed'; failed: LedgerAttempt }
 	/** Another item of the batch has the same External Task ID: one ID, one task. */
 	| { kind: 'userKeyTwice'; otherItem: number }
-	/** A Retry of a stopped execution whose node data n8n dropped: the request may have been sent (and paid). */
-	| { kind: 'retryOfStopped' };
+	/** A Retry that lost the node's record (a Stop or a dead worker during the node): the request may have been sent (and paid). */
+	| { kind: 'recordLost' };
 
 export interface CreateJob {
 	/** The item's ledger key. */
@@ -42,10 +42,11 @@ export interface PlanContext {
 	/** A new client key for a create the user gave none for (idempotency.ts). */
 	newKey(): string;
 	/**
-	 * This run is a Retry of a stopped execution and the ledger is gone (executionHistory.ts): the
-	 * node cannot know what it sent before the Stop, so it sends nothing it cannot look up first.
+	 * The node's earlier record is gone: a Retry of a run interrupted during the node, without a
+	 * ledger (executionHistory.ts), or a later Retry of one (the ledger remembers it). The node
+	 * cannot know what it sent before, so it sends nothing it cannot look up first.
 	 */
-	ledgerLostByStop: boolean;
+	recordLost: boolean;
 }
 
 /**
@@ -74,7 +75,7 @@ export function planCreates(jobs: CreateJob[], c: PlanContext): CreateStart[] {
 				? { kind: 'lookup', reason: 'userKey', attempt: decision.attempt, externalTaskId: job.userKey }
 				: { kind: 'create', attempt: decision.attempt, externalTaskId: job.userKey };
 		}
-		if (c.ledgerLostByStop) return { kind: 'retryOfStopped' };
+		if (c.recordLost) return { kind: 'recordLost' };
 		return { kind: 'create', attempt: decision.attempt, externalTaskId: c.clientKeys ? c.newKey() : null };
 	});
 }

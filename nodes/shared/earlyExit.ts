@@ -19,7 +19,14 @@ export type StopReason = { kind: 'itemFailed'; error: Error } | { kind: 'cancell
  * @returns the failed item's own error (NodeApiError / NodeOperationError) with its message and
  *   description extended, or an ExecutionCancelledError for Stop and timeouts
  */
-export function stoppedBatchError(node: INode, provider: string, reason: StopReason, tasks: BatchTask[], unsent: number[], created = true): Error {
+export function stoppedBatchError(
+	node: INode,
+	provider: string,
+	reason: StopReason,
+	tasks: BatchTask[],
+	unsent: number[],
+	run: { created: boolean; subWorkflow: boolean } = { created: true, subWorkflow: false },
+): Error {
 	const paid = tasks.filter((t) => t.taskId !== null).length;
 	const pending = tasks.filter((t) => t.status === 'pending').length;
 	const count = [
@@ -29,15 +36,17 @@ export function stoppedBatchError(node: INode, provider: string, reason: StopRea
 		.filter(Boolean)
 		.join(' and ');
 	// What the user can do with the tasks depends on what n8n keeps of the execution.
-	const how = !created
+	const how = !run.created
 		? 'the tasks this batch was reading'
 		: reason.kind === 'cancelled'
-			? `they keep running at ${provider}. n8n keeps no node data of a stopped or timed-out execution, and its Retry does not follow them: collect them with the Get operation`
-			: 'this execution keeps them: Retry On Fail, or Retry from the Executions list, follows them without paying again';
+			? `they keep running at ${provider}. n8n saves neither this error nor the node's output for a stopped or timed-out execution, and its Retry does not collect them: collect the ones with a task ID with the Get operation; for a create without an answer, check the ${provider} dashboard`
+			: run.subWorkflow
+				? 'this sub-workflow execution keeps them: Retry On Fail on this node, or a Retry of this sub-workflow execution, follows them without paying again; a Retry of the parent workflow starts a new sub-workflow execution, which does not know them'
+				: 'this execution keeps them: Retry On Fail, or Retry from the Executions list, follows them without paying again';
 	const listing = [
 		tasks.length
 			? `${provider} tasks of this batch (${how}):\n${describeLedgerTasks(tasks)}`
-			: `No ${provider} task of this batch was created.`,
+			: `No ${provider} task was created in this run of the node.`,
 		unsent.length ? `Not submitted (stopped first): item${unsent.length === 1 ? '' : 's'} ${unsent.join(', ')}.` : undefined,
 	]
 		.filter(Boolean)

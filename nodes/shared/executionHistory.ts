@@ -1,23 +1,51 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
+/**
+ * What a node can tell about the execution it runs in, from the execution's run data, for the one
+ * question the task ledger cannot answer itself: is this a Retry that lost the node's ledger?
+ *
+ * The run data is what node contexts hold as `runExecutionData` (n8n-core `NodeExecutionContext`,
+ * 1.123.81 and 2.41.1); n8n-workflow does not declare it. Where it is missing, every answer here
+ * is false and the node behaves as in any Retry.
+ */
+
+interface RunData {
+	resultData?: {
+		error?: { name?: unknown; message?: unknown };
+		runData?: Record<string, Array<{ startTime?: number; executionTime?: number }>>;
+	};
+}
+
 /** n8n's errors for an execution that was stopped, timed out or cut by a shutdown (n8n-workflow). */
 const CANCELLED = new Set(['ManualExecutionCancelledError', 'TimeoutExecutionCancelledError', 'SystemShutdownExecutionCancelledError', 'ExecutionCancelledError']);
 
 /**
- * Whether this execution is the Executions list's Retry of a *stopped* execution. n8n (2.41.1
- * always, 1.123.81 often) saves a stopped execution as it was stored before the Stop, with the
- * cancellation as its error and none of the running node's data (`ExecutionService.stopDuringRun`);
- * its Retry starts from that data (`ExecutionService.retry` keeps the error when no node has run),
- * so it runs the whole workflow again with the error still set, and the node's ledger is gone.
- *
- * Read from the execution's run data, which node contexts hold as `runExecutionData` (n8n-core
- * `NodeExecutionContext`, 1.123.81 and 2.41.1) but n8n-workflow does not declare: where it is
- * missing, this says false and the node behaves as in any Retry.
+ * A node that starts later than this after every run in the execution's data ended is the first
+ * node of its execution. Between two nodes of one run n8n takes milliseconds (a progress save
+ * included); a Retry comes seconds to days after the execution it repeats.
  */
-export function isRetryOfStoppedExecution(ctx: IExecuteFunctions): boolean {
+const CARRIED_OVER_MS = 3_000;
+
+const runDataOf = (ctx: IExecuteFunctions) => (ctx as unknown as { runExecutionData?: RunData }).runExecutionData;
+
+/**
+ * Whether this execution is the Executions list's Retry of an execution that was stopped (or whose
+ * worker died) while this node ran, so n8n kept none of the node's data. Two shapes, both seen in
+ * n8n 1.123.81 and 2.41.1:
+ * - n8n saved the stopped execution as it was stored before the Stop, with the cancellation as its
+ *   error (`ExecutionService.stopDuringRun`); its Retry keeps that error (`ExecutionService.retry`
+ *   clears it only when a node has run) and runs the whole workflow again;
+ * - with "Save execution progress" on, the execution was saved after the node before this one, with
+ *   this node on its stack; its Retry starts with this node, so nothing ran in this execution yet:
+ *   every run in the data ended before the Retry began.
+ * The first shape cannot tell a Stop during this node from a Stop during an earlier one.
+ */
+export function isRetryOfInterruptedRun(ctx: IExecuteFunctions): boolean {
 	if (ctx.getMode?.() !== 'retry') return false;
-	const runData = (ctx as unknown as { runExecutionData?: { resultData?: { error?: { name?: unknown; message?: unknown } } } }).runExecutionData;
-	const error = runData?.resultData?.error;
-	if (!error) return false;
-	return (typeof error.name === 'string' && CANCELLED.has(error.name)) || /was cancell?ed/i.test(String(error.message ?? ''));
+	const data = runDataOf(ctx)?.resultData;
+	if (!data) return false;
+	const error = data.error;
+	if (error && ((typeof error.name === 'string' && CANCELLED.has(error.name)) || /was cancell?ed/i.test(String(error.message ?? '')))) return true;
+	const ends = Object.values(data.runData ?? {}).flatMap((runs) => runs.map((r) => (r.startTime ?? 0) + (r.executionTime ?? 0)));
+	return ends.length > 0 && Date.now() - Math.max(...ends) > CARRIED_OVER_MS;
 }

@@ -6,7 +6,7 @@ import { planCreates } from './createPlan';
 import type { StopReason } from './earlyExit';
 import { stoppedBatchError } from './earlyExit';
 import { failureKindOf, isCancellation } from './errors';
-import { isRetryOfStoppedExecution } from './executionHistory';
+import { isRetryOfInterruptedRun } from './executionHistory';
 import { recordTaskIds } from './executionRecord';
 import { newExternalTaskId } from './idempotency';
 import { atItem } from './items';
@@ -72,6 +72,11 @@ export interface RunTasksOptions {
 	stopOnFirstError: boolean;
 	/** Runs once per succeeded task (e.g. downloads the video); its result joins the outcome. */
 	onSucceeded?: (task: NormalizedTask, itemIndex: number) => Promise<IBinaryKeyData | undefined>;
+	/**
+	 * The ledger, when the operation opened it first thing (TaskLedger.open), so that it knows
+	 * whether the node's record existed before this run began. Default: opened here.
+	 */
+	ledger?: TaskLedger;
 }
 
 export interface TaskOutcome {
@@ -153,7 +158,7 @@ export async function runTasks<Request>(
 	const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
 	const startedAt = Date.now();
 	const createDeadlineOf = (s: JobState<Request>) => startedAt + maxWaitOf(s);
-	const ledger = new TaskLedger(typeof ctx.getContext === 'function' ? (ctx.getContext('node') as IDataObject) : {});
+	const ledger = options.ledger ?? new TaskLedger(typeof ctx.getContext === 'function' ? (ctx.getContext('node') as IDataObject) : {});
 	const run = runScope(ctx);
 	// Earlier runs of the node in this execution (a loop's earlier rounds) are never run again.
 	if (run !== 'tool') ledger.forgetRunsBefore(Number(run));
@@ -269,8 +274,8 @@ export async function runTasks<Request>(
 				return fail(s, errors.userKeyFailed(start.failed.externalTaskId as string, start.failed.taskId, start.failed.statusMessage, start.failed.acceptedAt));
 			case 'userKeyTwice':
 				return fail(s, errors.userKeyTwice(s.job.externalTaskId as string, start.otherItem, i));
-			case 'retryOfStopped':
-				return fail(s, errors.retryOfStopped());
+			case 'recordLost':
+				return fail(s, errors.recordLost());
 		}
 	};
 
@@ -418,10 +423,19 @@ export async function runTasks<Request>(
 	/** Steps that may still learn a task ID: worth waiting for when stopping. */
 	const settling = () => states.some((s) => s.busy && (s.phase === 'create' || s.phase === 'lookup'));
 
+	/** Whether n8n lost what this node did before this Retry (executionHistory.ts); remembered in the ledger. */
+	function recordLost(): boolean {
+		if (ledger.lostRecordSince) return true;
+		if (ledger.existed || !isRetryOfInterruptedRun(ctx)) return false;
+		ledger.markRecordLost();
+		ctx.logger.warn(`${provider}: this Retry repeats a run that was interrupted during this node, and n8n kept none of its record: sending nothing that cannot be looked up first`);
+		return true;
+	}
+
 	const toPlan = states.filter((s) => s.phase === 'create' && s.key);
 	const starts = planCreates(
 		toPlan.map((s) => ({ key: s.key as string, itemIndex: s.job.itemIndex, userKey: s.job.externalTaskId || undefined })),
-		{ ledger, clientKeys: !!api.findCreated, newKey: () => newExternalTaskId(ctx), ledgerLostByStop: !ledger.existed && isRetryOfStoppedExecution(ctx) },
+		{ ledger, clientKeys: !!api.findCreated, newKey: () => newExternalTaskId(ctx), recordLost: recordLost() },
 	);
 	toPlan.forEach((s, n) => applyStart(s, starts[n]));
 	noteTaskIds(); // tasks followed from an earlier run belong to this execution's record too
@@ -512,7 +526,7 @@ export async function runTasks<Request>(
 		const unsent = states
 			.filter((s) => s.key && !s.busy && s.phase === 'create' && ledger.latest(s.key)?.status !== 'pending')
 			.map((s) => s.job.itemIndex);
-		const error = stoppedBatchError(node, provider, reason, tasks, unsent, batchKeys.length > 0);
+		const error = stoppedBatchError(node, provider, reason, tasks, unsent, { created: batchKeys.length > 0, subWorkflow: ctx.getMode?.() === 'integrated' });
 		ctx.logger.warn(`${provider}: batch stopped (${reason.kind === 'cancelled' ? 'execution cancelled' : reason.error.message}). ${(error as { description?: string | null }).description ?? ''}`);
 		return error;
 	}

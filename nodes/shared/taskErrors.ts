@@ -33,11 +33,11 @@ export class TaskErrors {
 		});
 	}
 
-	/** A Retry of a stopped execution: n8n dropped what the node did before the Stop. */
-	retryOfStopped(): Error {
+	/** A Retry of a run interrupted during (or maybe before) this node, whose record n8n did not keep. */
+	recordLost(): Error {
 		const p = this.provider;
-		return new NodeOperationError(this.node, `This Retry repeats a stopped execution, and n8n kept nothing of what this node did before the Stop: the ${p} task may exist already`, {
-			description: `n8n saves a stopped execution without the running node's data, so this Retry cannot know whether the node had sent this request (and paid for it). Nothing was sent for this item. The task IDs of the stopped run are in the n8n log ("${p}: item N submitted as task …") and, where n8n kept it, in the stopped execution's custom data (tasks_<node name>): continue with the Get operation. To create the video anyway, run the workflow again as a new execution.`,
+		return new NodeOperationError(this.node, `This Retry repeats an execution that was stopped (or whose worker died), and n8n kept no record of this node: if it was running then, the ${p} task may exist already`, {
+			description: `n8n saves a stopped execution without the running node's data, so this Retry cannot know whether this node had sent this request (and paid for it). Nothing was sent for this item, nor will a later Retry of this execution send it. If this node was running when the execution stopped, its task IDs are in the n8n log ("${p}: item N submitted as task …") and, where n8n kept it, in that execution's custom data (tasks_<node name>): continue with the Get operation. If the execution stopped before this node ran, nothing was sent: run the workflow again as a new execution.`,
 		});
 	}
 

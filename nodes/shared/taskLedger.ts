@@ -63,6 +63,8 @@ export interface LedgerItemRef {
 interface LedgerStore extends IDataObject {
 	version: number;
 	items: { [key: string]: LedgerItem };
+	/** ISO 8601: when a run found that n8n had lost this node's earlier record (see executionHistory.ts). */
+	lostRecordSince?: string;
 }
 
 /** What a new call of the node should do with an item, judged from its ledger entry. */
@@ -125,6 +127,24 @@ export class TaskLedger {
 		this.existed = !!existing && typeof existing === 'object' && existing.version === LEDGER_VERSION && typeof existing.items === 'object';
 		if (!this.existed) context[LEDGER_CONTEXT_KEY] = { version: LEDGER_VERSION, items: {} } as LedgerStore;
 		this.store = context[LEDGER_CONTEXT_KEY] as LedgerStore;
+	}
+
+	/**
+	 * Makes sure the ledger exists in the context (a run that fails before its first create leaves
+	 * an empty one), so a later Retry can tell "no create yet" from "the record was lost".
+	 */
+	static open(context: IDataObject): TaskLedger {
+		return new TaskLedger(context);
+	}
+
+	/** When a run found this node's earlier record lost; undefined when it never happened. */
+	get lostRecordSince(): string | undefined {
+		return this.store.lostRecordSince;
+	}
+
+	/** Remembers, for every later Retry of this execution, that the node's earlier record was lost. */
+	markRecordLost(): void {
+		this.store.lostRecordSince ??= this.iso();
 	}
 
 	/** The latest attempt for a key, if any. */

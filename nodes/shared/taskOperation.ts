@@ -5,6 +5,7 @@ import { atItem, continueAfter, errorItem, invalidInput } from './items';
 import type { NormalizedTask } from './task';
 import type { TaskApi, TaskJob } from './taskEngine';
 import { runTasks } from './taskEngine';
+import { TaskLedger } from './taskLedger';
 import type { WaitSettings } from './waitOptions';
 import { readWaitSettings } from './waitOptions';
 
@@ -32,6 +33,8 @@ export async function executeTaskOperation<Request>(
 	items: INodeExecutionData[],
 	config: TaskOperationConfig<Request>,
 ): Promise<INodeExecutionData[]> {
+	// First, before anything can fail: a later Retry must see that this node ran (taskLedger.ts).
+	const ledger = TaskLedger.open(ctx.getContext('node'));
 	const settings: WaitSettings[] = [];
 	const early = new Map<number, Error>();
 	const jobs: Array<TaskJob<Request>> = [];
@@ -51,6 +54,7 @@ export async function executeTaskOperation<Request>(
 		wait: config.waitDefault,
 		maxWaitMs: 10 * 60_000,
 		stopOnFirstError: !ctx.continueOnFail(),
+		ledger,
 		onSucceeded: async (task, i) => {
 			if (!settings[i].download) return undefined;
 			if (!task.videoUrl) {

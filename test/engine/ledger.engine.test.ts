@@ -317,14 +317,59 @@ describe('task ledger: every way n8n runs a node again', () => {
 				expect(record.split(' ').slice(1).map((e) => e.split(':')[1]).sort()).toEqual([...ids].sort());
 				// The node's own error (which n8n 2.41.1 does not save for a Stop) says how to collect them.
 				const error = stopped.runData.Node?.[0]?.error;
-				expect(String(error?.description)).toMatch(/keep running at .*collect them with the Get operation/);
+				expect(String(error?.description)).toMatch(/keep running at .*collect the ones with a task ID with the Get operation/);
 				// n8n 2.41.1 re-saves a stopped execution without the node's data; its Retry runs the whole
 				// workflow again with no ledger. The node sees it is such a Retry and sends nothing.
 				const retried = await engine.run({ nodes: [node], connections: {}, retryOf: stopped, retryKept: 'lostNodeState', credentials });
-				expect(retried.nodeError('Node')?.message).toMatch(/^This Retry repeats a stopped execution, and n8n kept nothing of what this node did before the Stop/);
+				expect(retried.nodeError('Node')?.message).toMatch(/^This Retry repeats an execution that was stopped \(or whose worker died\), and n8n kept no record of this node/);
 				expect(created()).toEqual(ids);
 			},
 		);
+
+		it('a Retry of that refused Retry refuses too (the ledger remembers the lost record)', async () => {
+			const { emulator, engine } = bed;
+			slowTasks(emulator, 1_500);
+			const { node, items, credentials, created } = threeItems(emulator, 'kling', {});
+			const running = engine.start({ nodes: [node], connections: {}, items, credentials });
+			while (created().length < 3) await sleep(20);
+			running.cancel();
+			const stopped = await running.promise;
+			const first = await engine.run({ nodes: [node], connections: {}, retryOf: stopped, retryKept: 'lostNodeState', credentials });
+			const second = await engine.run({ nodes: [node], connections: {}, retryOf: first, credentials });
+			expect(second.nodeError('Node')?.message).toMatch(/^This Retry repeats an execution that was stopped/);
+			expect(created()).toHaveLength(3);
+		});
+
+		it('"Save execution progress": the stopped node comes first in the Retry, with no ledger, and sends nothing; a Retry after a failure before it creates', async () => {
+			const { emulator, engine } = bed;
+			slowTasks(emulator, 1_500);
+			const { node, items, credentials, created } = threeItems(emulator, 'akool', {});
+			const gate: INode = { id: 'gate', name: 'Gate', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [0, 0], parameters: {} };
+			const workflow = { nodes: [gate, node], connections: { Gate: { main: [[{ node: 'Node', type: 'main' as const, index: 0 }]] } } };
+			const running = engine.start({ ...workflow, items, credentials });
+			while (created().length < 3) await sleep(20);
+			running.cancel();
+			const stopped = await running.promise;
+			// What n8n saved after Gate (progress saving): Gate's run, Node on the stack, no ledger.
+			const saved = JSON.parse(JSON.stringify(stopped.raw.data)) as typeof stopped.raw.data;
+			delete saved.executionData!.contextData['node:Node'];
+			delete saved.resultData.runData.Node;
+			delete saved.resultData.error;
+			saved.resultData.lastNodeExecuted = 'Gate';
+			saved.executionData!.nodeExecutionStack = [{ node, data: { main: [stopped.runData.Gate[0].data!.main[0]!] }, source: { main: [{ previousNode: 'Gate' }] } }];
+			await sleep(3_200); // a Retry comes later than a node's successor would
+			const progressRun = { ...stopped, raw: { ...stopped.raw, data: saved } };
+			const retried = await engine.run({ ...workflow, retryOf: progressRun, credentials });
+			expect(retried.nodeError('Node')?.message).toMatch(/^This Retry repeats an execution that was stopped/);
+			expect(created()).toHaveLength(3);
+
+			// The same Retry where Gate failed (it runs again first): the node runs right after it and creates.
+			const failedAtGate = JSON.parse(JSON.stringify(saved)) as typeof saved;
+			failedAtGate.executionData!.nodeExecutionStack = [{ node: gate, data: { main: [items.map((i) => ({ json: i.json ?? {} }))] }, source: null }];
+			delete failedAtGate.resultData.runData.Gate;
+			await engine.run({ ...workflow, retryOf: { ...stopped, raw: { ...stopped.raw, data: failedAtGate } }, credentials });
+			expect(created()).toHaveLength(6);
+		});
 
 		it('a loop (the node run twice in one execution) with the same request: a new task per round, each round retried on its own', async () => {
 			const { emulator, engine } = bed;

@@ -5,7 +5,7 @@ import type { NormalizedTask, TaskStatus } from '../../nodes/shared/task';
 import { task } from './fakeTask';
 import type { TaskApi } from '../../nodes/shared/taskEngine';
 import { runTasks } from '../../nodes/shared/taskEngine';
-import { isRetryOfStoppedExecution } from '../../nodes/shared/executionHistory';
+import { isRetryOfInterruptedRun } from '../../nodes/shared/executionHistory';
 import { pollingOptionFields } from '../../nodes/shared/waitOptions';
 import { DEFAULT_POLL_SCHEDULE } from '../../nodes/shared/schedule';
 
@@ -334,12 +334,16 @@ describe('a Retry of a stopped execution', () => {
 		({ ...fakeContext(), getMode: () => mode, runExecutionData }) as unknown as IExecuteFunctions;
 	const cancelled = { resultData: { error: { name: 'ManualExecutionCancelledError', message: 'The execution was cancelled manually' } } };
 
-	it('is recognised from the cancellation n8n keeps in the retried data, and only in retry mode', () => {
-		expect(isRetryOfStoppedExecution(stoppedRetry(cancelled))).toBe(true);
-		expect(isRetryOfStoppedExecution(stoppedRetry({ resultData: { error: { name: 'TimeoutExecutionCancelledError' } } }))).toBe(true);
-		expect(isRetryOfStoppedExecution(stoppedRetry(cancelled, 'webhook'))).toBe(false);
-		expect(isRetryOfStoppedExecution(stoppedRetry({ resultData: {} }))).toBe(false); // a Retry after an upstream failure
-		expect(isRetryOfStoppedExecution(stoppedRetry(undefined))).toBe(false); // an n8n without the field
+	it('is recognised from the cancellation n8n keeps in the retried data, or from a node that runs first in its Retry', () => {
+		expect(isRetryOfInterruptedRun(stoppedRetry(cancelled))).toBe(true);
+		expect(isRetryOfInterruptedRun(stoppedRetry({ resultData: { error: { name: 'TimeoutExecutionCancelledError' } } }))).toBe(true);
+		expect(isRetryOfInterruptedRun(stoppedRetry(cancelled, 'webhook'))).toBe(false);
+		expect(isRetryOfInterruptedRun(stoppedRetry(undefined))).toBe(false); // an n8n without the field
+		const ranAt = (msAgo: number) => ({ resultData: { runData: { Trigger: [{ startTime: Date.now() - msAgo - 5, executionTime: 5 }] } } });
+		// Saved with progress after the node before this one: nothing ran in this Retry yet.
+		expect(isRetryOfInterruptedRun(stoppedRetry(ranAt(60_000)))).toBe(true);
+		// A node before this one just ran in this Retry (it had failed): an ordinary Retry.
+		expect(isRetryOfInterruptedRun(stoppedRetry(ranAt(50)))).toBe(false);
 	});
 
 	it('sends nothing it cannot look up first when the ledger is gone; a user key is looked up', async () => {
@@ -349,7 +353,7 @@ describe('a Retry of a stopped execution', () => {
 			{ itemIndex: 0, request: 'a' },
 			{ itemIndex: 1, request: 'b', externalTaskId: 'my-id' },
 		], { wait: true, maxWaitMs: 5_000, schedule: fast, stopOnFirstError: false });
-		expect(outcomes[0].error?.message).toMatch(/^This Retry repeats a stopped execution/);
+		expect(outcomes[0].error?.message).toMatch(/^This Retry repeats an execution that was stopped/);
 		expect(outcomes[1].task?.taskId).toBe('mine');
 		expect(create).not.toHaveBeenCalled();
 	});

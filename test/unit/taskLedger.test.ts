@@ -175,6 +175,6 @@ describe('stoppedBatchError', () => {
 		const cause = new NodeApiError(node, {}, { message: 'quota' });
 		const error = stoppedBatchError(node, 'P', { kind: 'itemFailed', error: cause }, [], [1]);
 		expect(error.message).toBe('quota');
-		expect((error as NodeApiError).description).toBe('No P task of this batch was created.\nNot submitted (stopped first): item 1.');
+		expect((error as NodeApiError).description).toBe('No P task was created in this run of the node.\nNot submitted (stopped first): item 1.');
 	});
 });

@@ -3,6 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { atItem, continueAfter, errorItem } from '../../../shared/items';
 import type { TaskJob } from '../../../shared/taskEngine';
 import { runTasks } from '../../../shared/taskEngine';
+import { TaskLedger } from '../../../shared/taskLedger';
 import { pollingOptionFields, readWaitSettings } from '../../../shared/waitOptions';
 import { normalizeAkoolAvatar } from '../../normalize';
 import type { AvatarCreateRequest } from '../../taskApis';
@@ -100,6 +101,8 @@ function buildRequest(ctx: IExecuteFunctions, i: number): AvatarCreateRequest {
 
 /** Uploads avatars for the whole batch (validated first), optionally waiting for all of them together. */
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+	// First, before anything can fail: a later Retry must see that this node ran (taskLedger.ts).
+	const ledger = TaskLedger.open(this.getContext('node'));
 	const early = new Map<number, Error>();
 	const jobs: Array<TaskJob<AvatarCreateRequest>> = [];
 	for (let i = 0; i < items.length; i++) {
@@ -115,6 +118,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		wait: false,
 		maxWaitMs: 10 * 60_000,
 		stopOnFirstError: !this.continueOnFail(),
+		ledger,
 	});
 	const byItem = new Map(outcomes.map((o) => [o.itemIndex, o]));
 	const output: INodeExecutionData[] = [];
