@@ -109,5 +109,34 @@ export class KlingApi implements ICredentialType {
 			method: 'GET',
 			qs: { pageNum: 1, pageSize: 1 },
 		},
+		// n8n shows only the HTTP status text ("Unauthorized") unless a rule names the cause.
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message:
+						'Kling refused the keys (HTTP 401, codes 1000–1004): check the access key and secret key (or the API key), that Region matches the console the keys come from (global and China keys do not work on each other\'s host), and this machine\'s clock (tokens are signed with it)',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: { value: 403, message: 'Kling accepted the keys but they have no permission for the avatar API (HTTP 403, code 1103)' },
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 404,
+					message: 'This base URL does not serve Kling\'s avatar API (HTTP 404): check Region, or the Custom Base URL (it is the API root that /v1/... is appended to)',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 429,
+					message: 'Kling accepted the keys but refused the request (HTTP 429): the account is in arrears, its resource pack is used up, or requests come too fast',
+				},
+			},
+		],
 	};
 }

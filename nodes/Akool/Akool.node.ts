@@ -1,9 +1,26 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import * as avatar from './actions/avatar/Avatar.resource';
 import { router } from './actions/router';
+import { subtitleFrom } from '../shared/subtitle';
 import * as talkingAvatarVideo from './actions/talkingAvatarVideo/TalkingAvatarVideo.resource';
 import { getAvatars } from './methods/loadOptions';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Resource',
+		name: 'resource',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Avatar', value: 'avatar' },
+			{ name: 'Talking Avatar Video', value: 'talkingAvatarVideo' },
+		],
+		default: 'talkingAvatarVideo',
+	},
+	...avatar.description,
+	...talkingAvatarVideo.description,
+];
 
 /**
  * Programmatic rather than declarative: Create validates inputs before paying, waits on the whole
@@ -16,28 +33,14 @@ export class Akool implements INodeType {
 		icon: { light: 'file:akool.svg', dark: 'file:akool.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
+		subtitle: subtitleFrom(properties),
 		description: 'Create talking-avatar videos and manage avatars with Akool',
 		defaults: { name: 'Akool' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'akoolApi', required: true }],
-		properties: [
-			{
-				displayName: 'Resource',
-				name: 'resource',
-				type: 'options',
-				noDataExpression: true,
-				options: [
-					{ name: 'Avatar', value: 'avatar' },
-					{ name: 'Talking Avatar Video', value: 'talkingAvatarVideo' },
-				],
-				default: 'talkingAvatarVideo',
-			},
-			...avatar.description,
-			...talkingAvatarVideo.description,
-		],
+		properties,
 	};
 
 	methods = { loadOptions: { getAvatars } };

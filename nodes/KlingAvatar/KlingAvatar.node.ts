@@ -1,9 +1,26 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import * as avatarVideo from './actions/avatarVideo/AvatarVideo.resource';
 import { router } from './actions/router';
+import { subtitleFrom } from '../shared/subtitle';
 import * as speech from './actions/speech/Speech.resource';
 import { getVoices } from './methods/loadOptions';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Resource',
+		name: 'resource',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Avatar Video', value: 'avatarVideo' },
+			{ name: 'Speech', value: 'speech' },
+		],
+		default: 'avatarVideo',
+	},
+	...avatarVideo.description,
+	...speech.description,
+];
 
 /**
  * Programmatic rather than declarative: Create validates media before paying, waits on the
@@ -16,28 +33,14 @@ export class KlingAvatar implements INodeType {
 		icon: { light: 'file:klingAvatar.svg', dark: 'file:klingAvatar.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
+		subtitle: subtitleFrom(properties),
 		description: 'Create talking-avatar videos from a portrait and a voice with Kling AI',
 		defaults: { name: 'Kling Avatar' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'klingApi', required: true }],
-		properties: [
-			{
-				displayName: 'Resource',
-				name: 'resource',
-				type: 'options',
-				noDataExpression: true,
-				options: [
-					{ name: 'Avatar Video', value: 'avatarVideo' },
-					{ name: 'Speech', value: 'speech' },
-				],
-				default: 'avatarVideo',
-			},
-			...avatarVideo.description,
-			...speech.description,
-		],
+		properties,
 	};
 
 	methods = { loadOptions: { getVoices } };

@@ -40,6 +40,9 @@ const ADVICE: Record<number, string> = {
 	5002: 'Kling timed out internally: try again later.',
 };
 
+/** What to do about a Kling error code (provider-apis.md §1.3), or undefined for an unknown one. */
+export const klingAdvice = (code: number | undefined): string | undefined => (code === undefined ? undefined : ADVICE[code]);
+
 /**
  * Decides how the engine treats a refused request. Reads are always safe to repeat;
  * a create that died with a 5xx may have been processed, so it is "ambiguous". Nothing here reads

@@ -1,7 +1,20 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import * as lipSyncVideo from './actions/lipSyncVideo/LipSyncVideo.resource';
 import { router } from './actions/router';
+import { subtitleFrom } from '../shared/subtitle';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Resource',
+		name: 'resource',
+		type: 'options',
+		noDataExpression: true,
+		options: [{ name: 'Lip-Sync Video', value: 'lipSyncVideo' }],
+		default: 'lipSyncVideo',
+	},
+	...lipSyncVideo.description,
+];
 
 /**
  * Programmatic rather than declarative: Create validates and encodes the URLs before paying,
@@ -15,24 +28,14 @@ export class MingyanLipSync implements INodeType {
 		icon: { light: 'file:mingyanLipSync.svg', dark: 'file:mingyanLipSync.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
+		subtitle: subtitleFrom(properties),
 		description: 'Make the person in a video speak a new audio track with the Mingyan (kyy) digital-human API',
 		defaults: { name: 'Mingyan Lip-Sync' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'mingyanApi', required: true }],
-		properties: [
-			{
-				displayName: 'Resource',
-				name: 'resource',
-				type: 'options',
-				noDataExpression: true,
-				options: [{ name: 'Lip-Sync Video', value: 'lipSyncVideo' }],
-				default: 'lipSyncVideo',
-			},
-			...lipSyncVideo.description,
-		],
+		properties,
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
