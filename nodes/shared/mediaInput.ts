@@ -71,6 +71,10 @@ export async function resolveMediaInput(ctx: IExecuteFunctions, itemIndex: numbe
 		}
 		digest = binaryIdentity(ctx, itemIndex, property);
 	} catch (error) {
+		// The property is there but its stored file is not (pruned with an old execution, moved storage).
+		if (hasBinaryProperty(ctx, itemIndex, property)) {
+			throw invalid(`the stored file behind binary property "${property}" could not be read (${(error as Error).message}): n8n may have deleted it, e.g. with an old execution's data; run the node that produced it again`);
+		}
 		throw invalid(`no binary property "${property}" on this item (${(error as Error).message})`);
 	}
 	const { violation, bytes, fileName } = checked;
@@ -94,4 +98,13 @@ export function describeMediaRef(ref: MediaRef): string {
 /** SHA-256 (hex, 32 characters) of media bytes: tells two files apart without keeping them. */
 function digestOf(bytes: Buffer): string {
 	return createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+}
+
+function hasBinaryProperty(ctx: IExecuteFunctions, itemIndex: number, property: string): boolean {
+	try {
+		ctx.helpers.assertBinaryData(itemIndex, property);
+		return true;
+	} catch {
+		return false;
+	}
 }

@@ -33,8 +33,20 @@ const BASE64URL_BODY = /^[A-Za-z0-9_-]*$/;
  * refuse it), whitespace is ignored, and the remaining text must be valid Base64.
  * Returns the decoded bytes and the clean Base64 text to send.
  */
+/**
+ * What `{{ $binary.<property>.data }}` gives where n8n keeps binary data outside the item: the
+ * storage mode's name, not the file (n8n-core `BinaryDataService.store`; `STORED_MODES`).
+ */
+const STORAGE_MARKERS = new Set(['filesystem', 'filesystem-v2', 's3', 'azure', 'database']);
+
 export function parseBase64(input: string): Parsed<{ buffer: Buffer; base64: string }> {
 	let text = input.trim();
+	if (STORAGE_MARKERS.has(text)) {
+		return {
+			ok: false,
+			problem: `"${text}" is where n8n stores a binary file, not the file's content (an expression like {{ $binary.data.data }} gives only that here): choose Binary File as the source and name the binary property instead`,
+		};
+	}
 	const prefix = /^data:[^,]*;base64,/i.exec(text);
 	if (prefix) text = text.slice(prefix[0].length);
 	else if (/^data:/i.test(text)) return { ok: false, problem: 'the data: URL is not Base64-encoded' };

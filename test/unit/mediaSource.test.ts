@@ -36,6 +36,14 @@ describe('parseBase64', () => {
 		}
 	});
 
+	it('recognises n8n\'s storage marker ({{ $binary.data.data }} outside memory mode) and says what to use instead', () => {
+		for (const marker of ['filesystem-v2', 'filesystem', 's3', 'database']) {
+			const result = parseBase64(marker);
+			expect(result.ok).toBe(false);
+			if (!result.ok) expect(result.problem).toBe(`"${marker}" is where n8n stores a binary file, not the file's content (an expression like {{ $binary.data.data }} gives only that here): choose Binary File as the source and name the binary property instead`);
+		}
+	});
+
 	it('accepts base64url and missing padding', () => {
 		const result = parseBase64(Buffer.from([0xfb, 0xff, 0xfe]).toString('base64url'));
 		expect(result.ok && [...result.value.buffer]).toEqual([0xfb, 0xff, 0xfe]);
