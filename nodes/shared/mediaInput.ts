@@ -41,7 +41,7 @@ export interface MediaFieldSpec {
 export async function resolveMediaInput(ctx: IExecuteFunctions, itemIndex: number, spec: MediaFieldSpec): Promise<MediaRef> {
 	const invalid = (problem: string) => invalidInput(ctx, itemIndex, spec.field, problem, spec.provider);
 	if (spec.source === 'url') {
-		const url = parseHttpUrl(spec.value);
+		const url = parseHttpUrl(spec.value, { binaryAlternative: true });
 		if (!url.ok) throw invalid(url.problem);
 		return { kind: 'url', url: url.value };
 	}

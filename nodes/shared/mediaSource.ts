@@ -5,12 +5,21 @@
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
-/** An http(s) URL with a host; local paths and other schemes are refused. */
-export function parseHttpUrl(input: string): Parsed<string> {
-	const value = input.trim();
+/**
+ * An http(s) URL with a host; local paths and other schemes are refused.
+ *
+ * Text around a URL that people (and AI agents writing tool arguments) often include is removed:
+ * wrapping quotes, backticks or angle brackets (`<https://…>`), and trailing sentence punctuation
+ * (`.` `,` `;` `:` `!` `?`) or a closing bracket that has no opening one in the URL
+ * (`(see https://…/a.png)` → `https://…/a.png`). Nothing else is changed.
+ * @param options.binaryAlternative the field also takes a binary file (then a local path's message says so)
+ */
+export function parseHttpUrl(input: string, options: { binaryAlternative?: boolean } = {}): Parsed<string> {
+	const value = trimAroundUrl(input);
 	if (!value) return { ok: false, problem: 'the URL is empty' };
 	if (/^(file:|\/|\.{1,2}\/|~\/|[a-zA-Z]:\\)/.test(value)) {
-		return { ok: false, problem: `"${shorten(value)}" is a local file path; give a public http(s) URL (or use a binary property)` };
+		const instead = options.binaryAlternative ? ' (or choose Binary File as the source)' : '; upload the file somewhere public first';
+		return { ok: false, problem: `"${shorten(value)}" is a local file path; give a public http(s) URL${instead}` };
 	}
 	let url: URL;
 	try {
@@ -24,6 +33,41 @@ export function parseHttpUrl(input: string): Parsed<string> {
 	if (!url.hostname) return { ok: false, problem: `"${shorten(value)}" has no host` };
 	return { ok: true, value: url.toString() };
 }
+
+const WRAPPERS: Array<[string, string]> = [
+	['"', '"'],
+	["'", "'"],
+	['`', '`'],
+	['<', '>'],
+	['(', ')'],
+	['[', ']'],
+];
+
+function trimAroundUrl(input: string): string {
+	let value = input.trim();
+	for (let changed = true; changed && value; ) {
+		changed = false;
+		for (const [open, close] of WRAPPERS) {
+			if (value.length > 1 && value.startsWith(open) && value.endsWith(close)) {
+				value = value.slice(1, -1).trim();
+				changed = true;
+			}
+		}
+		if (/[.,;:!?]$/.test(value)) {
+			value = value.slice(0, -1);
+			changed = true;
+		}
+		for (const [open, close] of [['(', ')'], ['[', ']'], ['{', '}']]) {
+			if (value.endsWith(close) && count(value, open) < count(value, close)) {
+				value = value.slice(0, -1);
+				changed = true;
+			}
+		}
+	}
+	return value;
+}
+
+const count = (text: string, char: string) => text.split(char).length - 1;
 
 const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
 const BASE64URL_BODY = /^[A-Za-z0-9_-]*$/;

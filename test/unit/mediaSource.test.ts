@@ -19,6 +19,25 @@ describe('parseHttpUrl', () => {
 		expect(result.ok).toBe(false);
 		if (!result.ok) expect(result.problem).toContain(reason);
 	});
+
+	it('offers Binary File for a local path only where the field takes one', () => {
+		const withBinary = parseHttpUrl('/tmp/a.png', { binaryAlternative: true });
+		const without = parseHttpUrl('/tmp/a.png');
+		expect(!withBinary.ok && withBinary.problem).toBe('"/tmp/a.png" is a local file path; give a public http(s) URL (or choose Binary File as the source)');
+		expect(!without.ok && without.problem).toBe('"/tmp/a.png" is a local file path; give a public http(s) URL; upload the file somewhere public first');
+	});
+
+	it.each([
+		['https://cdn.example.com/a.png)', 'https://cdn.example.com/a.png'],
+		['(https://cdn.example.com/a.png).', 'https://cdn.example.com/a.png'],
+		['<https://cdn.example.com/a.png>', 'https://cdn.example.com/a.png'],
+		['"https://cdn.example.com/a.png",', 'https://cdn.example.com/a.png'],
+		['`https://cdn.example.com/a.png`', 'https://cdn.example.com/a.png'],
+		['https://en.wikipedia.org/wiki/Foo_(bar)', 'https://en.wikipedia.org/wiki/Foo_(bar)'],
+		['https://cdn.example.com/a.png?x=1', 'https://cdn.example.com/a.png?x=1'],
+	])('takes %j as %s (text an agent or a person wraps a URL in)', (input, expected) => {
+		expect(parseHttpUrl(input)).toEqual({ ok: true, value: expected });
+	});
 });
 
 describe('parseBase64', () => {
