@@ -7,7 +7,9 @@ import { DEFAULT_POLL_SCHEDULE } from './schedule';
  * Get share, and their reader. Kept here so all nodes behave and read the same. The operation
  * adds its resource/operation display options with updateDisplayOptions (a deep merge).
  */
-export function waitAndDownloadProperties(defaults: { wait: boolean }): INodeProperties[] {
+export function waitAndDownloadProperties(defaults: { wait: boolean; downloadNeedsWait?: boolean }): INodeProperties[] {
+	// A Create that does not wait returns before there is a video; a Get may find one already done.
+	const whenDownloading = defaults.downloadNeedsWait ?? true ? { show: { waitForCompletion: [true] } } : undefined;
 	const waitField: INodeProperties = {
 		displayName: 'Wait for Completion',
 		name: 'waitForCompletion',
@@ -33,6 +35,7 @@ export function waitAndDownloadProperties(defaults: { wait: boolean }): INodePro
 			type: 'boolean',
 			default: true,
 			description: 'Whether to download the finished video into a binary property (provider links expire after some days)',
+			...(whenDownloading ? { displayOptions: whenDownloading } : {}),
 		},
 		{
 			displayName: 'Put Video in Field',
@@ -41,10 +44,13 @@ export function waitAndDownloadProperties(defaults: { wait: boolean }): INodePro
 			default: 'video',
 			required: true,
 			hint: 'The name of the output binary property to put the video in',
-			displayOptions: { show: { downloadVideo: [true] } },
+			displayOptions: { show: { downloadVideo: [true], ...(whenDownloading?.show ?? {}) } },
 		},
 	];
 }
+
+/** Polling only happens while waiting: the knobs show only with Wait for Completion on. */
+const whileWaiting = { show: { '/waitForCompletion': [true] } };
 
 /** Advanced polling knobs, placed under a node's "Options" collection. */
 export const pollingOptionFields: INodeProperties[] = [
@@ -55,6 +61,7 @@ export const pollingOptionFields: INodeProperties[] = [
 		typeOptions: { minValue: 0.1, numberPrecision: 1 },
 		default: 2,
 		description: 'Shortest time between two status checks of a task; later checks space out to 10% of the time waited',
+		displayOptions: whileWaiting,
 	},
 	{
 		displayName: 'Longest Poll Interval (Seconds)',
@@ -63,6 +70,7 @@ export const pollingOptionFields: INodeProperties[] = [
 		typeOptions: { minValue: 0.1, numberPrecision: 1 },
 		default: 30,
 		description: 'Longest time between two status checks of a task',
+		displayOptions: whileWaiting,
 	},
 ];
 
@@ -94,7 +102,7 @@ export function readWaitSettings(ctx: IExecuteFunctions, itemIndex: number, wait
 /** What follows the task ID field in every provider's Get: Wait (off), Download, polling Options. */
 export function taskFollowUpProperties(): INodeProperties[] {
 	return [
-		...waitAndDownloadProperties({ wait: false }),
+		...waitAndDownloadProperties({ wait: false, downloadNeedsWait: false }),
 		{
 			displayName: 'Options',
 			name: 'options',
