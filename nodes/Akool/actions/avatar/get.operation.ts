@@ -9,13 +9,13 @@ const displayOptions = { show: { resource: ['avatar'], operation: ['get'] } };
 
 const properties: INodeProperties[] = [
 	{
-		displayName: 'Avatar Record ID',
+		displayName: 'ID',
 		name: 'id',
 		type: 'string',
 		default: '',
 		required: true,
-		placeholder: 'e.g. 65a1b2c3d4e5f6a7b8c9d0e1',
-		description: 'The avatar record\'s _id (the ID field of List and Create), not the avatar ID',
+		placeholder: 'e.g. {{ $json.id }}',
+		description: 'The id that Create and Get Many output for the avatar (Akool\'s _id), not the Avatar ID you chose',
 	},
 ];
 

@@ -10,13 +10,13 @@ const displayOptions = { show: { resource: ['talkingAvatarVideo'], operation: ['
 
 const properties: INodeProperties[] = [
 	{
-		displayName: 'Video Model ID',
+		displayName: 'Task ID',
 		name: 'videoModelId',
 		type: 'string',
 		default: '',
 		required: true,
 		placeholder: 'e.g. {{ $json.taskId }}',
-		description: 'The video\'s _id, returned by Create as taskId',
+		description: 'The taskId that Create outputs (Akool\'s video_model_id)',
 	},
 	...taskFollowUpProperties(),
 ];

@@ -27,7 +27,7 @@ const properties: INodeProperties[] = [
 		default: 'binary',
 	},
 	{
-		displayName: 'Input Binary Field',
+		displayName: 'Image Binary Field',
 		name: 'imageBinaryProperty',
 		type: 'string',
 		default: 'data',
@@ -68,7 +68,7 @@ const properties: INodeProperties[] = [
 		default: 'binary',
 	},
 	{
-		displayName: 'Input Audio Binary Field',
+		displayName: 'Audio Binary Field',
 		name: 'audioBinaryProperty',
 		type: 'string',
 		default: 'audio',

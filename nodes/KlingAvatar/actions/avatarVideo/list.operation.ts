@@ -12,7 +12,7 @@ const displayOptions = { show: { resource: ['avatarVideo'], operation: ['list'] 
 const properties: INodeProperties[] = [
 	...returnAllProperties({ returnAll: false }),
 	{
-		displayName: 'Page Number',
+		displayName: 'Page',
 		name: 'pageNum',
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: KLING_LIST_PAGE_NUM_MAX },
