@@ -34,6 +34,8 @@ export class Akool implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: subtitleFrom(properties),
+		// Used as is: n8n appends its tracking query only to the codex link, which would land after this #fragment.
+		documentationUrl: 'https://github.com/talking-avatar/n8n-nodes-talking-avatar#akool',
 		description: 'Create talking-avatar videos and manage avatars with Akool',
 		defaults: { name: 'Akool' },
 		usableAsTool: true,

@@ -34,6 +34,8 @@ export class KlingAvatar implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: subtitleFrom(properties),
+		// Used as is: n8n appends its tracking query only to the codex link, which would land after this #fragment.
+		documentationUrl: 'https://github.com/talking-avatar/n8n-nodes-talking-avatar#kling-avatar',
 		description: 'Create talking-avatar videos from a portrait and a voice with Kling AI',
 		defaults: { name: 'Kling Avatar' },
 		usableAsTool: true,

@@ -29,6 +29,8 @@ export class MingyanLipSync implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: subtitleFrom(properties),
+		// Used as is: n8n appends its tracking query only to the codex link, which would land after this #fragment.
+		documentationUrl: 'https://github.com/talking-avatar/n8n-nodes-talking-avatar#mingyan-lip-sync',
 		description: 'Make the person in a video speak a new audio track with the Mingyan (kyy) digital-human API',
 		defaults: { name: 'Mingyan Lip-Sync' },
 		usableAsTool: true,

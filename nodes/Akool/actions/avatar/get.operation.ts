@@ -14,8 +14,8 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		required: true,
-		placeholder: 'e.g. {{ $json.id }}',
-		description: 'The id that Create and Get Many output for the avatar (Akool\'s _id), not the Avatar ID you chose',
+		placeholder: 'e.g. 65a1b2c3d4e5f6a7b8c9d0e1',
+		description: 'The avatar\'s record ID, the first field that Create and Get Many output; not the Avatar ID you chose',
 	},
 ];
 
