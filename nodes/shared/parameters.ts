@@ -109,6 +109,8 @@ function objectHint(value: Record<string, unknown>, kind: StringKind, inner: str
 	const lower = new Map(usable.map((k) => [k.toLowerCase(), k]));
 	let key = PREFERRED_KEYS[kind].map((k) => lower.get(k.toLowerCase())).find((k) => k !== undefined);
 	if (!key && kind === 'url') key = usable.find((k) => /url$/i.test(k));
+	const strings = usable.filter((k) => typeof value[k] === 'string');
+	if (!key && strings.length === 1) key = strings[0];
 	if (!key && usable.length === 1) key = usable[0];
 	if (!key) return 'refer to the field of the object that holds the value';
 	const access = /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
