@@ -44,12 +44,12 @@ const PREFERRED_KEYS: Record<StringKind, string[]> = {
  * Checks one parameter value. `expression` is the field's raw expression (e.g.
  * `={{ $json.script }}`) when there is one: hints then name the exact expression to use.
  */
-export function coerceString(value: unknown, kind: StringKind, expression?: string): Coerced {
-	return coerce(value, kind, innerExpression(expression), false);
+export function coerceString(value: unknown, kind: StringKind, expression?: string, hintKeys: readonly string[] = []): Coerced {
+	return coerce(value, kind, innerExpression(expression), false, hintKeys);
 }
 
 /** `inner`: the expression's body as a property path (or parenthesised), for hints. */
-function coerce(value: unknown, kind: StringKind, inner: string | undefined, unwrapped: boolean): Coerced {
+function coerce(value: unknown, kind: StringKind, inner: string | undefined, unwrapped: boolean, hintKeys: readonly string[]): Coerced {
 	const refuse = (received: string, hint?: string): Coerced => ({
 		ok: false,
 		problem: `expected ${EXPECTED[kind]} but got ${received}${unwrapped ? ' (the only element of an array)' : ''}${hint ? `; ${hint}` : ''}`,
@@ -82,14 +82,14 @@ function coerce(value: unknown, kind: StringKind, inner: string | undefined, unw
 		return refuse('nothing (undefined)', 'the expression refers to a field this item does not have: check its name and path');
 	}
 	if (Array.isArray(value)) {
-		if (value.length === 1 && !unwrapped) return coerce(value[0], kind, inner === undefined ? undefined : `${inner}[0]`, true);
+		if (value.length === 1 && !unwrapped) return coerce(value[0], kind, inner === undefined ? undefined : `${inner}[0]`, true, hintKeys);
 		if (value.length === 0) return refuse('an empty array', 'the expression gave a list with nothing in it');
 		return refuse(
 			`an array of ${value.length} elements`,
 			`pick one element${inner ? ` (e.g. {{ ${inner}[0] }})` : ' (e.g. add [0] to the expression)'}, or split the list into one item per element first (Split Out node)`,
 		);
 	}
-	if (typeof value === 'object') return refuse(describeObject(value as Record<string, unknown>), objectHint(value as Record<string, unknown>, kind, inner));
+	if (typeof value === 'object') return refuse(describeObject(value as Record<string, unknown>), objectHint(value as Record<string, unknown>, kind, inner, hintKeys));
 	return refuse(`a value of type ${typeof value}`);
 }
 
@@ -101,13 +101,13 @@ function describeObject(value: Record<string, unknown>): string {
 }
 
 /** Suggests the object's key that most likely holds the value, as the expression to use. */
-function objectHint(value: Record<string, unknown>, kind: StringKind, inner: string | undefined): string {
+function objectHint(value: Record<string, unknown>, kind: StringKind, inner: string | undefined, hintKeys: readonly string[]): string {
 	const usable = Object.keys(value).filter((key) => {
 		const v = value[key];
 		return typeof v === 'string' || (typeof v === 'number' && (kind === 'text' || kind === 'id'));
 	});
 	const lower = new Map(usable.map((k) => [k.toLowerCase(), k]));
-	let key = PREFERRED_KEYS[kind].map((k) => lower.get(k.toLowerCase())).find((k) => k !== undefined);
+	let key = [...hintKeys, ...PREFERRED_KEYS[kind]].map((k) => lower.get(k.toLowerCase())).find((k) => k !== undefined);
 	if (!key && kind === 'url') key = usable.find((k) => /url$/i.test(k));
 	const strings = usable.filter((k) => typeof value[k] === 'string');
 	if (!key && strings.length === 1) key = strings[0];
@@ -143,6 +143,8 @@ export interface StringParameterSpec {
 	required?: string;
 	/** Allowed values (options fields an expression can set). */
 	oneOf?: readonly string[];
+	/** Keys to suggest first when an object arrives (e.g. ['avatarId'] where `id` would be the wrong one). */
+	hintKeys?: readonly string[];
 }
 
 /**
@@ -153,7 +155,7 @@ export function readString(ctx: IExecuteFunctions, itemIndex: number, parameter:
 	const value = ctx.getNodeParameter(parameter, itemIndex, spec.fallback ?? '');
 	let result = typeof value === 'string' && !value.includes('[object Object]') ? value : undefined;
 	if (result === undefined) {
-		const coerced = coerceString(value, spec.kind, rawExpression(ctx, itemIndex, parameter));
+		const coerced = coerceString(value, spec.kind, rawExpression(ctx, itemIndex, parameter), spec.hintKeys);
 		if (!coerced.ok) throw invalidInput(ctx, itemIndex, spec.field, coerced.problem, spec.provider);
 		result = coerced.value;
 	} else if (spec.kind !== 'text') {

@@ -103,6 +103,12 @@ export function taskIdJob<Request>(
 	field: string,
 	provider: string,
 ): TaskJob<Request> {
-	const taskId = readString(ctx, itemIndex, parameter, { field, kind: 'id', provider, required: 'the ID is empty' });
+	const taskId = readString(ctx, itemIndex, parameter, {
+		field,
+		kind: 'id',
+		provider,
+		required: 'the ID is empty',
+		hintKeys: parameter === 'externalTaskId' ? ['externalTaskId'] : ['taskId'],
+	});
 	return { itemIndex, taskId };
 }

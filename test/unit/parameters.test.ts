@@ -89,6 +89,12 @@ describe('coerceString: what a string field accepts', () => {
 		expect(problemOf({}, 'text')).toMatch(/^expected text but got an empty object; refer to the field/);
 	});
 
+	it('suggests the field\'s own key first when told (an Akool avatar: avatarId, not its record id)', () => {
+		const avatar = { id: '65a1', avatarId: 'dvp_Tristan', name: 'Tristan' };
+		expect(problemOf(avatar, 'id', '={{ $json.avatar }}')).toMatch(/use \{\{ \$json\.avatar\.id \}\}/);
+		expect(problemOf(avatar, 'id', '={{ $json.avatar }}', ['avatarId'])).toMatch(/use \{\{ \$json\.avatar\.avatarId \}\} to pass its "avatarId" field$/);
+	});
+
 	it('builds the hint from other nodes\' and compound expressions, or says what to add when there is none', () => {
 		expect(problemOf({ text: 'x' }, 'text', "={{ $('Scripts').item.json.script }}")).toMatch(/use \{\{ \$\('Scripts'\)\.item\.json\.script\.text \}\}/);
 		expect(problemOf({ text: 'x' }, 'text', '={{ $json.a || $json.b }}')).toMatch(/use \{\{ \(\$json\.a \|\| \$json\.b\)\.text \}\}/);

@@ -92,7 +92,7 @@ export const description = updateDisplayOptions(displayOptions, properties);
 
 function buildRequest(ctx: IExecuteFunctions, i: number): AvatarCreateRequest {
 	const url = requiredUrl(ctx, i, 'url', 'Video URL');
-	const avatarId = avatarIdValue(ctx, i, readString(ctx, i, 'avatarId', { field: 'Avatar ID', kind: 'id', provider: AKOOL }), 'Avatar ID', true);
+	const avatarId = avatarIdValue(ctx, i, readString(ctx, i, 'avatarId', { field: 'Avatar ID', kind: 'id', provider: AKOOL, hintKeys: ['avatarId', 'avatar_id'] }), 'Avatar ID', true);
 	const type = Number(ctx.getNodeParameter('avatarType', i, 1)) === 2 ? 2 : 1;
 	const options = ctx.getNodeParameter('options', i, {}) as { urlFrom?: number };
 	const request: AvatarCreateRequest = { url, avatarId, type };

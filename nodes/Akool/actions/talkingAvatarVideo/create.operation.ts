@@ -166,7 +166,7 @@ function buildRequest(ctx: IExecuteFunctions, i: number): TalkingAvatarRequest {
 	const avatar: TalkingAvatarRequest['avatar'] =
 		source === 'url'
 			? { from: 3, url: requiredUrl(ctx, i, 'avatarUrl', 'Avatar Video URL') }
-			: { from: 2, avatarId: avatarIdValue(ctx, i, readString(ctx, i, 'avatarId', { field: 'Avatar', kind: 'id', provider: AKOOL }), 'Avatar', false) };
+			: { from: 2, avatarId: avatarIdValue(ctx, i, readString(ctx, i, 'avatarId', { field: 'Avatar', kind: 'id', provider: AKOOL, hintKeys: ['avatarId', 'avatar_id'] }), 'Avatar', false) };
 	const audioUrl = requiredUrl(ctx, i, 'audioUrl', 'Audio URL');
 	return {
 		avatar,

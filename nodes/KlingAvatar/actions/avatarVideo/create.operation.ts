@@ -179,7 +179,7 @@ async function buildRequest(ctx: IExecuteFunctions, i: number): Promise<AvatarCr
 	const audioSource = ctx.getNodeParameter('audioSource', i) as MediaSourceKind | 'audioId';
 	let audio: AudioRef;
 	if (audioSource === 'audioId') {
-		const id = readString(ctx, i, 'audioId', { field: 'Audio ID', kind: 'id', provider: PROVIDER, required: 'the audio ID is empty' });
+		const id = readString(ctx, i, 'audioId', { field: 'Audio ID', kind: 'id', provider: PROVIDER, required: 'the audio ID is empty', hintKeys: ['audioId'] });
 		audio = { kind: 'audioId', id };
 	} else {
 		audio = await resolveMediaInput(ctx, i, {
@@ -227,7 +227,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		api: klingAvatarApi(this),
 		waitDefault: true,
 		buildJob: async (i) => {
-			const externalTaskId = readString(this, i, 'options.externalTaskId', { field: 'External Task ID', kind: 'id', provider: PROVIDER });
+			const externalTaskId = readString(this, i, 'options.externalTaskId', { field: 'External Task ID', kind: 'id', provider: PROVIDER, hintKeys: ['externalTaskId'] });
 			return { itemIndex: i, request: await buildRequest(this, i), ...(externalTaskId ? { externalTaskId } : {}) };
 		},
 		videoFileName: (task) => `kling-avatar-${task.taskId}.mp4`,
