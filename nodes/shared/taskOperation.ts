@@ -43,6 +43,11 @@ export async function executeTaskOperation<Request>(
 	for (let i = 0; i < items.length; i++) {
 		try {
 			settings[i] = readWaitSettings(ctx, i, config.waitDefault);
+			if (settings[i].download) {
+				// The output field's name, checked like every identifying string (an object would become "[object Object]").
+				settings[i].videoProperty =
+					readString(ctx, i, 'videoBinaryProperty', { field: 'Put Video in Field', kind: 'id', provider: config.api.provider, fallback: 'video' }) || 'video';
+			}
 			const job = await config.buildJob(i, settings[i]);
 			jobs.push({ ...job, wait: settings[i].wait, maxWaitMs: settings[i].maxWaitMs, schedule: settings[i].schedule });
 		} catch (error) {

@@ -194,6 +194,13 @@ const REFUSALS: Refusal[] = [
 		message: /^Invalid "Model" in item 0: expected an ID \(text\) but got an object \(keys: name, version\); use \{\{ \$json\.model\.name \}\}/,
 	},
 	{
+		name: 'Mingyan Put Video in Field = an object',
+		node: (e) => mingyanNode(mingyanCreateParams(e, { videoBinaryProperty: '={{ $json.output }}' })),
+		credentials: mingyanCredentials,
+		json: { output: { name: 'video', folder: 'out' } },
+		message: /^Invalid "Put Video in Field" in item 0: expected an ID \(text\) but got an object \(keys: name, folder\); use \{\{ \$json\.output\.name \}\}/,
+	},
+	{
 		name: 'Mingyan Get Task ID = undefined (a field the item does not have)',
 		node: () => mingyanNode({ resource: 'lipSyncVideo', operation: 'get', taskId: '={{ $json.taskid }}', waitForCompletion: false, downloadVideo: false, options: {} }),
 		credentials: mingyanCredentials,
