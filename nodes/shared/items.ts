@@ -31,8 +31,8 @@ export interface ErrorTaskFacts {
  *   next node. The facts live *inside* `json.error` instead, an object, as n8n's HTTP Request puts its
  *   error object under `json.error`.
  * - With "Continue (using regular output)" the item stays on the main output as it is; `pairedItem`
- *   points at the input item either way (on the error output, n8n 2.x also merges the input item's
- *   json under it).
+ *   points at the input item either way (on the error output, n8n also merges the input item's json
+ *   under it, `{ ...input.json, ...item.json }`).
  */
 export function errorItem(error: Error, itemIndex: number, task?: ErrorTaskFacts): INodeExecutionData {
 	const description = (error as { description?: unknown }).description;
