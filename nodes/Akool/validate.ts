@@ -1,11 +1,12 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { invalidInput } from '../shared/items';
 import { parseHttpUrl } from '../shared/mediaSource';
+import { readString } from '../shared/parameters';
 import { AKOOL } from './constants';
 
 /** A required http(s) URL parameter: Akool takes media only as links it can fetch. */
 export function requiredUrl(ctx: IExecuteFunctions, itemIndex: number, parameter: string, field: string): string {
-	const parsed = parseHttpUrl(String(ctx.getNodeParameter(parameter, itemIndex, '') ?? ''));
+	const parsed = parseHttpUrl(readString(ctx, itemIndex, parameter, { field, kind: 'url', provider: AKOOL }));
 	if (!parsed.ok) throw invalidInput(ctx, itemIndex, field, parsed.problem, AKOOL);
 	return parsed.value;
 }

@@ -1,7 +1,8 @@
 import type { IBinaryKeyData, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { downloadToBinary } from './download';
-import { atItem, continueAfter, errorItem, invalidInput } from './items';
+import { atItem, continueAfter, errorItem } from './items';
+import { readString } from './parameters';
 import type { NormalizedTask } from './task';
 import type { TaskApi, TaskJob } from './taskEngine';
 import { runTasks } from './taskEngine';
@@ -42,6 +43,11 @@ export async function executeTaskOperation<Request>(
 	for (let i = 0; i < items.length; i++) {
 		try {
 			settings[i] = readWaitSettings(ctx, i, config.waitDefault);
+			if (settings[i].download) {
+				// The output field's name, checked like every identifying string (an object would become "[object Object]").
+				settings[i].videoProperty =
+					readString(ctx, i, 'videoBinaryProperty', { field: 'Put Video in Field', kind: 'id', provider: config.api.provider, fallback: 'video' }) || 'video';
+			}
 			const job = await config.buildJob(i, settings[i]);
 			jobs.push({ ...job, wait: settings[i].wait, maxWaitMs: settings[i].maxWaitMs, schedule: settings[i].schedule });
 		} catch (error) {
@@ -71,17 +77,20 @@ export async function executeTaskOperation<Request>(
 	});
 
 	const byItem = new Map(outcomes.map((o) => [o.itemIndex, o]));
+	const jobOf = new Map(jobs.map((job) => [job.itemIndex, job]));
 	const output: INodeExecutionData[] = [];
 	for (let i = 0; i < items.length; i++) {
 		const error = early.get(i);
 		const outcome = byItem.get(i);
 		if (error) {
-			output.push(errorItem(error, i));
+			// Refused before sending: no task exists for this item.
+			output.push(errorItem(error, i, {}));
 		} else if (outcome?.error) {
 			output.push(
 				errorItem(atItem(outcome.error, i), i, {
-					taskId: outcome.taskId ?? null,
-					...(outcome.task ? { status: outcome.task.status, externalTaskId: outcome.task.externalTaskId } : {}),
+					taskId: outcome.task?.taskId ?? outcome.taskId,
+					externalTaskId: outcome.task?.externalTaskId ?? jobOf.get(i)?.externalTaskId,
+					status: outcome.task?.status,
 				}),
 			);
 		} else if (outcome?.task) {
@@ -99,7 +108,12 @@ export function taskIdJob<Request>(
 	field: string,
 	provider: string,
 ): TaskJob<Request> {
-	const taskId = String(ctx.getNodeParameter(parameter, itemIndex, '')).trim();
-	if (!taskId) throw invalidInput(ctx, itemIndex, field, 'the ID is empty', provider);
+	const taskId = readString(ctx, itemIndex, parameter, {
+		field,
+		kind: 'id',
+		provider,
+		required: 'the ID is empty',
+		hintKeys: parameter === 'externalTaskId' ? ['externalTaskId'] : ['taskId'],
+	});
 	return { itemIndex, taskId };
 }

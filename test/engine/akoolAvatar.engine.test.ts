@@ -1,4 +1,4 @@
-import { jsonOf, runNode, startTestBed, type TestBed } from './setup';
+import { errorOf, jsonOf, runNode, startTestBed, type TestBed } from './setup';
 import { akoolKeyCredentials, akoolNode, akoolTokenCredentials, FAST, TIMINGS } from './akool.setup';
 
 describe('Akool → Avatar, through the n8n engine against the emulator', () => {
@@ -87,8 +87,9 @@ describe('Akool → Avatar, through the n8n engine against the emulator', () => 
 		expect(run.status).toBe('success');
 		const out = jsonOf(run);
 		expect(out[0]).toMatchObject({ avatarId: 'goodOne', status: 'succeeded' });
-		expect(String(out[1].error)).toMatch(/Akool task [0-9a-f]{24} failed: No clear face found in the video/);
-		expect(String(out[2].error)).toMatch(/Invalid "Avatar ID" in item 2: "bad-id!" may contain only letters/);
+		expect(errorOf(out[1])?.message).toMatch(/Akool task [0-9a-f]{24} failed: No clear face found in the video/);
+		expect(errorOf(out[1])).toMatchObject({ taskId: expect.stringMatching(/^[0-9a-f]{24}$/), status: 'failed' });
+		expect(errorOf(out[2])?.message).toMatch(/Invalid "Avatar ID" in item 2: "bad-id!" may contain only letters/);
 		expect(emulator.akool.counters.avatarCreateRequests).toBe(2);
 	});
 
@@ -116,6 +117,6 @@ describe('Akool → Avatar, through the n8n engine against the emulator', () => 
 		const { emulator, engine } = bed;
 		const run = await runNode(engine, akoolNode({ resource: 'avatar', operation: 'get', id: 'nope' }, { continueOnFail: true }), [{ json: {} }], akoolKeyCredentials(emulator));
 		expect(run.status).toBe('success');
-		expect(run.output('Node')[0]).toMatchObject({ pairedItem: { item: 0 }, json: { error: expect.stringMatching(/Akool code 1003 – avatar nope not found/) } });
+		expect(run.output('Node')[0]).toMatchObject({ pairedItem: { item: 0 }, json: { error: { message: expect.stringMatching(/Akool code 1003 – avatar nope not found/) } } });
 	});
 });

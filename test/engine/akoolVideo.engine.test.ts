@@ -1,5 +1,5 @@
 import type { NodeOperationError } from 'n8n-workflow';
-import { asset, jsonOf, runNode, startTestBed, type TestBed } from './setup';
+import { asset, errorOf, jsonOf, runNode, startTestBed, type TestBed } from './setup';
 import { akoolKeyCredentials, akoolNode, akoolTokenCredentials, FAST, OFFICIAL_AVATAR, TIMINGS, videoParams } from './akool.setup';
 
 describe('Akool → Talking Avatar Video, through the n8n engine against the emulator', () => {
@@ -99,9 +99,9 @@ describe('Akool → Talking Avatar Video, through the n8n engine against the emu
 		const out = run.output('Node');
 		expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(out[0].json.status).toBe('succeeded');
-		expect(out[1].json).toMatchObject({ status: 'failed', taskId: expect.stringMatching(/^[0-9a-f]{24}$/) });
-		expect(String(out[1].json.error)).toMatch(/failed: Audio could not be processed/);
-		expect(String(out[2].json.error)).toMatch(/Invalid "Audio URL" in item 2: .*local file path/);
+		expect(errorOf(out[1])).toMatchObject({ status: 'failed', taskId: expect.stringMatching(/^[0-9a-f]{24}$/) });
+		expect(errorOf(out[1])?.message).toMatch(/failed: Audio could not be processed/);
+		expect(errorOf(out[2])?.message).toMatch(/Invalid "Audio URL" in item 2: .*local file path/);
 		expect(emulator.akool.counters.createRequests).toBe(2);
 	});
 

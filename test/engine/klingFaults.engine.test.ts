@@ -1,5 +1,5 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import { fixture, jsonOf, runNode, startTestBed, type TestBed } from './setup';
+import { errorOf, fixture, jsonOf, runNode, startTestBed, type TestBed } from './setup';
 import { createParams, klingCredentials, klingNode } from './kling.setup';
 
 const portrait = { data: fixture('portrait.png'), fileName: 'portrait.png', mimeType: 'image/png' };
@@ -87,9 +87,9 @@ describe('Kling Avatar: failures, limits and the network', () => {
 		const out = run.output('Node');
 		expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(out[0].json.status).toBe('succeeded');
-		expect(out[1].json.error).toMatch(/Invalid "Image" in item 1: image is 100×100 px; each side must be at least 300 px/);
-		expect(out[2].json.error).toMatch(/failed: Failure to pass the risk control system/);
-		expect(out[2].json.taskId).toBe(emulator.kling.tasks().find((t) => t.prompt === '[[fail]]')?.taskId);
+		expect(errorOf(out[1])?.message).toMatch(/Invalid "Image" in item 1: image is 100×100 px; each side must be at least 300 px/);
+		expect(errorOf(out[2])?.message).toMatch(/failed: Failure to pass the risk control system/);
+		expect(errorOf(out[2])?.taskId).toBe(emulator.kling.tasks().find((t) => t.prompt === '[[fail]]')?.taskId);
 		expect(emulator.kling.counters.createRequests).toBe(2); // the invalid item was never sent
 	});
 

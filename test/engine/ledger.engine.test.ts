@@ -11,7 +11,7 @@ import { akoolKeyCredentials, akoolNode, videoParams } from './akool.setup';
 import { createParams as klingParams, klingCredentials, klingNode } from './kling.setup';
 import { createParams as mingyanParams, mingyanCredentials, mingyanNode } from './mingyan.setup';
 import { MiB, pngOfSize } from '../fixtures/sizedMedia';
-import { fixture, runNode, startTestBed, type TestBed } from './setup';
+import { errorOf, fixture, runNode, startTestBed, statusOf, type TestBed } from './setup';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const portrait = { data: fixture('portrait.png'), fileName: 'portrait.png', mimeType: 'image/png' };
@@ -137,8 +137,8 @@ describe('task ledger: every way n8n runs a node again', () => {
 			expect(run.status).toBe('success');
 			expect(countBy(emulator.akool.videos(), (v) => v.audioUrl.split('/').pop() as string)).toEqual({ 'fail-voice.mp3': 3, 'voice.mp3?b': 1, 'voice.mp3?c': 1 });
 			const out = run.output('Node');
-			expect(out.map((i) => i.json.status)).toEqual(['failed', 'succeeded', 'succeeded']);
-			expect(out[0].json.error).toMatch(/Audio could not be processed/);
+			expect(out.map(statusOf)).toEqual(['failed', 'succeeded', 'succeeded']);
+			expect(errorOf(out[0])?.message).toMatch(/Audio could not be processed/);
 		});
 
 		it('Continue On Fail + Retry On Fail (3 tries), failing item first: Mingyan 3 + 1 + 1', async () => {

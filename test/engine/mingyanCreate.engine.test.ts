@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import { asset, jsonOf, runNode, startTestBed, type TestBed } from './setup';
+import { asset, errorOf, jsonOf, runNode, startTestBed, type TestBed } from './setup';
 import { createParams, getParams, mingyanCredentials, mingyanNode } from './mingyan.setup';
 
 const SAMPLE_MD5 = createHash('md5').update(asset('sample.mp4')).digest('hex');
@@ -142,7 +142,7 @@ describe('Mingyan Lip-Sync → Create / Get, through the n8n engine against the 
 		const out = run.output('Node');
 		expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		expect(out[0].json.status).toBe('succeeded');
-		expect(out[1].json.error).toMatch(/Invalid "Video URL" in item 1/);
+		expect(errorOf(out[1])?.message).toMatch(/Invalid "Video URL" in item 1/);
 		expect(emulator.mingyan.counters.createRequests).toBe(1);
 	});
 
@@ -159,9 +159,9 @@ describe('Mingyan Lip-Sync → Create / Get, through the n8n engine against the 
 		expect(soft.status).toBe('success');
 		const [item] = soft.output('Node');
 		expect(item.binary).toBeUndefined();
-		expect(item.json.error).toMatch(/does not match its MD5/);
-		expect(item.json.taskId).toMatch(/^dh_/);
-		expect(item.json.errorDescription).toMatch(/Get with Task ID/);
+		expect(errorOf(item)?.message).toMatch(/does not match its MD5/);
+		expect(errorOf(item)?.taskId).toMatch(/^dh_/);
+		expect(errorOf(item)?.description).toMatch(/Get with Task ID/);
 	});
 
 	it('a truncated download is caught by the md5 check', async () => {

@@ -64,3 +64,13 @@ export function runNode(
 }
 
 export const jsonOf = (run: WorkflowRun, node = 'Node'): IDataObject[] => run.output(node).map((i) => i.json);
+
+/** The `error` object of an error item (nodes/shared/items.ts errorItem); undefined for other items. */
+export function errorOf(item: { json: IDataObject } | IDataObject): IDataObject | undefined {
+	const json = ('json' in item && typeof item.json === 'object' ? item.json : item) as IDataObject;
+	const error = json.error;
+	return error && typeof error === 'object' && !Array.isArray(error) ? (error as IDataObject) : undefined;
+}
+
+/** An item's task status, from a task item or from an error item's `error.status`. */
+export const statusOf = (item: { json: IDataObject }): unknown => item.json.status ?? errorOf(item)?.status;

@@ -1,10 +1,12 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 import { atItem, continueAfter, errorItem } from '../../../shared/items';
+import { readString } from '../../../shared/parameters';
 import type { TaskJob } from '../../../shared/taskEngine';
 import { runTasks } from '../../../shared/taskEngine';
 import { TaskLedger } from '../../../shared/taskLedger';
 import { pollingOptionFields, readWaitSettings } from '../../../shared/waitOptions';
+import { AKOOL } from '../../constants';
 import { normalizeAkoolAvatar } from '../../normalize';
 import type { AvatarCreateRequest } from '../../taskApis';
 import { avatarApi } from '../../taskApis';
@@ -90,11 +92,12 @@ export const description = updateDisplayOptions(displayOptions, properties);
 
 function buildRequest(ctx: IExecuteFunctions, i: number): AvatarCreateRequest {
 	const url = requiredUrl(ctx, i, 'url', 'Video URL');
-	const avatarId = avatarIdValue(ctx, i, ctx.getNodeParameter('avatarId', i, ''), 'Avatar ID', true);
+	const avatarId = avatarIdValue(ctx, i, readString(ctx, i, 'avatarId', { field: 'Avatar ID', kind: 'id', provider: AKOOL, hintKeys: ['avatarId', 'avatar_id'] }), 'Avatar ID', true);
 	const type = Number(ctx.getNodeParameter('avatarType', i, 1)) === 2 ? 2 : 1;
-	const options = ctx.getNodeParameter('options', i, {}) as { name?: string; urlFrom?: number };
+	const options = ctx.getNodeParameter('options', i, {}) as { urlFrom?: number };
 	const request: AvatarCreateRequest = { url, avatarId, type };
-	if (options.name?.trim()) request.name = options.name.trim();
+	const name = readString(ctx, i, 'options.name', { field: 'Name', kind: 'text', provider: AKOOL }).trim();
+	if (name) request.name = name;
 	if (options.urlFrom !== undefined) request.urlFrom = Number(options.urlFrom) === 2 ? 2 : 1;
 	return request;
 }
@@ -126,7 +129,8 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		const error = early.get(i) ?? byItem.get(i)?.error;
 		const task = byItem.get(i)?.task;
 		if (error) {
-			output.push(errorItem(atItem(error, i), i, task ? { id: task.taskId, status: task.status } : {}));
+			// The avatar's record ID (`id` of a succeeded item) is the task here.
+			output.push(errorItem(atItem(error, i), i, { taskId: task?.taskId ?? byItem.get(i)?.taskId, status: task?.status }));
 		} else if (task) {
 			output.push({ json: normalizeAkoolAvatar(task.raw), pairedItem: { item: i } });
 		}

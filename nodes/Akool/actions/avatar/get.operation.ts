@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
-import { atItem, continueAfter, errorItem, invalidInput } from '../../../shared/items';
+import { atItem, continueAfter, errorItem } from '../../../shared/items';
+import { readString } from '../../../shared/parameters';
 import { AKOOL, AKOOL_PATHS } from '../../constants';
 import { avatarDetailOf, normalizeAkoolAvatar } from '../../normalize';
 import { akoolRequest } from '../../transport';
@@ -25,8 +26,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	const output: INodeExecutionData[] = [];
 	for (let i = 0; i < items.length; i++) {
 		try {
-			const id = String(this.getNodeParameter('id', i, '')).trim();
-			if (!id) throw invalidInput(this, i, 'Avatar Record ID', 'the ID is empty', AKOOL);
+			const id = readString(this, i, 'id', { field: 'Avatar Record ID', kind: 'id', provider: AKOOL, required: 'the ID is empty' });
 			const data = await akoolRequest<unknown>(this, {
 				method: 'GET',
 				path: AKOOL_PATHS.avatarDetail,

@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 import { returnAllProperties } from '../../../shared/listOptions';
 import { atItem, continueAfter, errorItem } from '../../../shared/items';
-import { AKOOL_PATHS } from '../../constants';
+import { readString } from '../../../shared/parameters';
+import { AKOOL, AKOOL_PATHS } from '../../constants';
 import { avatarListOf, normalizeAkoolAvatar } from '../../normalize';
 import { akoolRequest } from '../../transport';
 
@@ -59,8 +60,8 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		try {
 			const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
 			const qs: IDataObject = {};
-			const from = FROM[this.getNodeParameter('from', i, 'all') as string];
-			const type = TYPE[this.getNodeParameter('avatarType', i, 'all') as string];
+			const from = FROM[readString(this, i, 'from', { field: 'From', kind: 'id', provider: AKOOL, fallback: 'all', oneOf: Object.keys(FROM) })];
+			const type = TYPE[readString(this, i, 'avatarType', { field: 'Type', kind: 'id', provider: AKOOL, fallback: 'all', oneOf: Object.keys(TYPE) })];
 			// Optional filters are sent only when set: empty means "all" to Akool.
 			if (from !== undefined) qs.from = from;
 			if (type !== undefined) qs.type = type;

@@ -1,8 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
+import { readString } from '../../../shared/parameters';
 import { executeTaskOperation } from '../../../shared/taskOperation';
 import { pollingOptionFields, waitAndDownloadProperties } from '../../../shared/waitOptions';
-import { CANVAS } from '../../constants';
+import { AKOOL, CANVAS } from '../../constants';
 import type { AvatarLayout, TalkingAvatarRequest } from '../../taskApis';
 import { DEFAULT_LAYOUT, talkingAvatarApi } from '../../taskApis';
 import { avatarIdValue, numberValue, optionalBackground, optionalUrl, requiredUrl } from '../../validate';
@@ -165,15 +166,14 @@ function buildRequest(ctx: IExecuteFunctions, i: number): TalkingAvatarRequest {
 	const avatar: TalkingAvatarRequest['avatar'] =
 		source === 'url'
 			? { from: 3, url: requiredUrl(ctx, i, 'avatarUrl', 'Avatar Video URL') }
-			: { from: 2, avatarId: avatarIdValue(ctx, i, ctx.getNodeParameter('avatarId', i, ''), 'Avatar', false) };
+			: { from: 2, avatarId: avatarIdValue(ctx, i, readString(ctx, i, 'avatarId', { field: 'Avatar', kind: 'id', provider: AKOOL, hintKeys: ['avatarId', 'avatar_id'] }), 'Avatar', false) };
 	const audioUrl = requiredUrl(ctx, i, 'audioUrl', 'Audio URL');
-	const options = ctx.getNodeParameter('options', i, {}) as { background?: string; webhookUrl?: string };
 	return {
 		avatar,
 		audioUrl,
-		background: optionalBackground(ctx, i, options.background),
+		background: optionalBackground(ctx, i, readString(ctx, i, 'options.background', { field: 'Background', kind: 'url', provider: AKOOL })),
 		layout: readLayout(ctx, i),
-		webhookUrl: optionalUrl(ctx, i, options.webhookUrl, 'Webhook URL'),
+		webhookUrl: optionalUrl(ctx, i, readString(ctx, i, 'options.webhookUrl', { field: 'Webhook URL', kind: 'url', provider: AKOOL }), 'Webhook URL'),
 	};
 }
 

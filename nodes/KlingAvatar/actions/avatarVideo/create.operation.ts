@@ -5,6 +5,7 @@ import { checkAudio, checkImage } from '../../../shared/media/validateMedia';
 import type { MediaSourceKind } from '../../../shared/mediaInput';
 import { resolveMediaInput } from '../../../shared/mediaInput';
 import { parseHttpUrl } from '../../../shared/mediaSource';
+import { readString } from '../../../shared/parameters';
 import { executeTaskOperation } from '../../../shared/taskOperation';
 import { pollingOptionFields, waitAndDownloadProperties } from '../../../shared/waitOptions';
 import type { AudioRef, AvatarCreateRequest } from '../../avatarTaskApi';
@@ -168,7 +169,7 @@ async function buildRequest(ctx: IExecuteFunctions, i: number): Promise<AvatarCr
 	const imageSource = ctx.getNodeParameter('imageSource', i) as MediaSourceKind;
 	const image = await resolveMediaInput(ctx, i, {
 		source: imageSource,
-		value: String(ctx.getNodeParameter(sourceParameter('image', imageSource), i, '')),
+		value: readSourceValue(ctx, i, 'image', imageSource),
 		field: 'Image',
 		provider: PROVIDER,
 		check: (buffer, totalBytes) => checkImage(buffer, KLING_IMAGE_LIMITS, totalBytes),
@@ -178,38 +179,47 @@ async function buildRequest(ctx: IExecuteFunctions, i: number): Promise<AvatarCr
 	const audioSource = ctx.getNodeParameter('audioSource', i) as MediaSourceKind | 'audioId';
 	let audio: AudioRef;
 	if (audioSource === 'audioId') {
-		const id = String(ctx.getNodeParameter('audioId', i, '')).trim();
-		if (!id) throw invalidInput(ctx, i, 'Audio ID', 'the audio ID is empty', PROVIDER);
+		const id = readString(ctx, i, 'audioId', { field: 'Audio ID', kind: 'id', provider: PROVIDER, required: 'the audio ID is empty', hintKeys: ['audioId'] });
 		audio = { kind: 'audioId', id };
 	} else {
 		audio = await resolveMediaInput(ctx, i, {
 			source: audioSource,
-			value: String(ctx.getNodeParameter(sourceParameter('audio', audioSource), i, '')),
+			value: readSourceValue(ctx, i, 'audio', audioSource),
 			field: 'Audio',
 			provider: PROVIDER,
 			check: (buffer) => checkAudio(buffer, KLING_AUDIO_LIMITS),
 		});
 	}
 
-	const prompt = String(ctx.getNodeParameter('prompt', i, ''));
+	const prompt = readString(ctx, i, 'prompt', { field: 'Prompt', kind: 'text', provider: PROVIDER });
 	if (prompt.length > KLING_PROMPT_MAX_CHARS) {
 		throw invalidInput(ctx, i, 'Prompt', `the prompt has ${prompt.length} characters; the limit is ${KLING_PROMPT_MAX_CHARS}`, PROVIDER);
 	}
-	const mode = ctx.getNodeParameter('mode', i, 'std') as 'std' | 'pro';
-	const options = ctx.getNodeParameter('options', i, {}) as { callbackUrl?: string; externalTaskId?: string; watermark?: boolean };
+	const mode = readString(ctx, i, 'mode', { field: 'Mode', kind: 'id', provider: PROVIDER, fallback: 'std', oneOf: ['std', 'pro'] }) as 'std' | 'pro';
+	const options = ctx.getNodeParameter('options', i, {}) as { watermark?: boolean };
 
 	let callbackUrl: string | undefined;
-	if (options.callbackUrl?.trim()) {
-		const parsed = parseHttpUrl(options.callbackUrl);
+	const callback = readString(ctx, i, 'options.callbackUrl', { field: 'Callback URL', kind: 'url', provider: PROVIDER });
+	if (callback) {
+		const parsed = parseHttpUrl(callback);
 		if (!parsed.ok) throw invalidInput(ctx, i, 'Callback URL', parsed.problem, PROVIDER);
 		callbackUrl = parsed.value;
 	}
 	return { image, audio, prompt, mode, watermark: options.watermark, callbackUrl };
 }
 
-function sourceParameter(media: 'image' | 'audio', source: MediaSourceKind): string {
-	if (source === 'binary') return `${media}BinaryProperty`;
-	return source === 'url' ? `${media}Url` : `${media}Base64`;
+/** The fields' names as shown in the editor, for errors. */
+const SOURCE_FIELDS = {
+	image: { binary: 'Input Binary Field', url: 'Image URL', base64: 'Image (Base64)' },
+	audio: { binary: 'Input Audio Binary Field', url: 'Audio URL', base64: 'Audio (Base64)' },
+} as const;
+
+/** The binary field name, URL or Base64 text of a media input, read as the type its source needs. */
+function readSourceValue(ctx: IExecuteFunctions, i: number, media: 'image' | 'audio', source: MediaSourceKind): string {
+	const field = SOURCE_FIELDS[media][source];
+	if (source === 'binary') return readString(ctx, i, `${media}BinaryProperty`, { field, kind: 'id', provider: PROVIDER });
+	if (source === 'url') return readString(ctx, i, `${media}Url`, { field, kind: 'url', provider: PROVIDER });
+	return readString(ctx, i, `${media}Base64`, { field, kind: 'base64', provider: PROVIDER });
 }
 
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
@@ -217,7 +227,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		api: klingAvatarApi(this),
 		waitDefault: true,
 		buildJob: async (i) => {
-			const externalTaskId = String((this.getNodeParameter('options', i, {}) as { externalTaskId?: string }).externalTaskId ?? '').trim();
+			const externalTaskId = readString(this, i, 'options.externalTaskId', { field: 'External Task ID', kind: 'id', provider: PROVIDER, hintKeys: ['externalTaskId'] });
 			return { itemIndex: i, request: await buildRequest(this, i), ...(externalTaskId ? { externalTaskId } : {}) };
 		},
 		videoFileName: (task) => `kling-avatar-${task.taskId}.mp4`,

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 import { downloadToBinary } from '../../../shared/download';
 import { atItem, continueAfter, errorItem, invalidInput } from '../../../shared/items';
+import { readString } from '../../../shared/parameters';
 import { KLING_TTS_SPEED, KLING_TTS_TEXT_MAX_CHARS } from '../../limits';
 import { normalizeSpeech, TTS_PATH } from '../../speech';
 import { klingRequest } from '../../transport';
@@ -68,25 +69,30 @@ export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
 	// Validate every item before the first (paid) request.
-	const bodies: Array<IDataObject | Error> = [];
+	const bodies: Array<{ body: IDataObject; audioProperty?: string } | Error> = [];
 	for (let i = 0; i < items.length; i++) {
 		try {
-			const text = String(this.getNodeParameter('text', i, ''));
-			if (!text.trim()) throw invalidInput(this, i, 'Text', 'the text is empty', 'Kling');
+			const text = readString(this, i, 'text', { field: 'Text', kind: 'text', provider: 'Kling', required: 'the text is empty' });
 			if (text.length > KLING_TTS_TEXT_MAX_CHARS) {
 				throw invalidInput(this, i, 'Text', `the text has ${text.length} characters; the limit is ${KLING_TTS_TEXT_MAX_CHARS}`, 'Kling');
 			}
-			const voiceId = String(this.getNodeParameter('voiceId', i, '')).trim();
-			if (!voiceId) throw invalidInput(this, i, 'Voice', 'no voice is selected', 'Kling');
+			const voiceId = readString(this, i, 'voiceId', { field: 'Voice', kind: 'id', provider: 'Kling', required: 'no voice is selected' });
+			const voiceLanguage = readString(this, i, 'voiceLanguage', { field: 'Language', kind: 'id', provider: 'Kling', fallback: 'en', oneOf: ['en', 'zh'] });
 			const speed = Number(this.getNodeParameter('voiceSpeed', i, 1));
 			if (!(speed >= KLING_TTS_SPEED.min && speed <= KLING_TTS_SPEED.max)) {
 				throw invalidInput(this, i, 'Speed', `the speed is ${speed}; it must be between ${KLING_TTS_SPEED.min} and ${KLING_TTS_SPEED.max}`, 'Kling');
 			}
+			const audioProperty = this.getNodeParameter('downloadAudio', i, false)
+				? readString(this, i, 'audioBinaryProperty', { field: 'Put Audio in Field', kind: 'id', provider: 'Kling', fallback: 'audio' }) || 'audio'
+				: undefined;
 			bodies.push({
-				text,
-				voice_id: voiceId,
-				voice_language: this.getNodeParameter('voiceLanguage', i, 'en') as string,
-				voice_speed: Math.round(speed * 10) / 10,
+				body: {
+					text,
+					voice_id: voiceId,
+					voice_language: voiceLanguage,
+					voice_speed: Math.round(speed * 10) / 10,
+				},
+				audioProperty,
 			});
 		} catch (error) {
 			if (!continueAfter(this, error)) throw atItem(error, i);
@@ -96,26 +102,34 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 
 	const output: INodeExecutionData[] = [];
 	for (let i = 0; i < items.length; i++) {
-		const body = bodies[i];
-		if (body instanceof Error) {
-			output.push(errorItem(body, i));
+		const prepared = bodies[i];
+		if (prepared instanceof Error) {
+			output.push(errorItem(prepared, i, { audioId: null }));
 			continue;
 		}
+		const { body, audioProperty } = prepared;
+		let json: IDataObject | undefined;
 		try {
 			// TTS answers synchronously with the finished audio.
 			const data = await klingRequest<IDataObject>(this, { method: 'POST', path: TTS_PATH, body, itemIndex: i, what: 'Creating speech' });
-			const json = normalizeSpeech(data);
+			json = normalizeSpeech(data);
 			const item: INodeExecutionData = { json, pairedItem: { item: i } };
-			if (this.getNodeParameter('downloadAudio', i, false) && json.audioUrl) {
-				const property = String(this.getNodeParameter('audioBinaryProperty', i, 'audio')).trim() || 'audio';
+			if (audioProperty && json.audioUrl) {
 				item.binary = {
-					[property]: await downloadToBinary(this, String(json.audioUrl), `kling-tts-${json.audioId}.mp3`, 'audio/mpeg', i),
+					[audioProperty]: await downloadToBinary(this, String(json.audioUrl), `kling-tts-${json.audioId}.mp3`, 'audio/mpeg', i),
 				};
 			}
 			output.push(item);
 		} catch (error) {
 			if (!continueAfter(this, error)) throw atItem(error, i);
-			output.push(errorItem(error, i));
+			// A download that failed after the speech was made still names it (its audio ID is usable).
+			output.push(
+				errorItem(error, i, {
+					taskId: json?.taskId as string | null | undefined,
+					status: json?.status as string | null | undefined,
+					audioId: (json?.audioId as string | null | undefined) ?? null,
+				}),
+			);
 		}
 	}
 	return output;

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 import { invalidInput } from '../../../shared/items';
+import { readString } from '../../../shared/parameters';
 import { executeTaskOperation } from '../../../shared/taskOperation';
 import { pollingOptionFields, waitAndDownloadProperties } from '../../../shared/waitOptions';
 import type { LipSyncCreateRequest } from '../../lipSyncTaskApi';
@@ -83,12 +84,11 @@ export const description = updateDisplayOptions(displayOptions, properties);
 const PROVIDER = 'Mingyan';
 
 function buildRequest(ctx: IExecuteFunctions, i: number): LipSyncCreateRequest {
-	const video = prepareMediaUrl(String(ctx.getNodeParameter('videoUrl', i, '')), VIDEO_EXTENSIONS, 'video');
+	const video = prepareMediaUrl(readString(ctx, i, 'videoUrl', { field: 'Video URL', kind: 'url', provider: PROVIDER }), VIDEO_EXTENSIONS, 'video');
 	if (!video.ok) throw invalidInput(ctx, i, 'Video URL', video.problem, PROVIDER);
-	const audio = prepareMediaUrl(String(ctx.getNodeParameter('audioUrl', i, '')), AUDIO_EXTENSIONS, 'audio');
+	const audio = prepareMediaUrl(readString(ctx, i, 'audioUrl', { field: 'Audio URL', kind: 'url', provider: PROVIDER }), AUDIO_EXTENSIONS, 'audio');
 	if (!audio.ok) throw invalidInput(ctx, i, 'Audio URL', audio.problem, PROVIDER);
-	const model = String(ctx.getNodeParameter('model', i, DEFAULT_MODEL)).trim();
-	if (!model) throw invalidInput(ctx, i, 'Model', 'the model name is empty', PROVIDER);
+	const model = readString(ctx, i, 'model', { field: 'Model', kind: 'id', provider: PROVIDER, fallback: DEFAULT_MODEL, required: 'the model name is empty' });
 	const version = Number(ctx.getNodeParameter('modelVersion', i, 2));
 	if (version !== 1 && version !== 2) throw invalidInput(ctx, i, 'Model Version', `${String(version)} is not 1 or 2`, PROVIDER);
 	const options = ctx.getNodeParameter('options', i, {}) as { sideFace?: boolean; tiltedFace?: boolean };
