@@ -165,11 +165,11 @@ const REFUSALS: Refusal[] = [
 		message: /^Invalid "Avatar ID" in item 0: expected an ID \(text\) but got null/,
 	},
 	{
-		name: 'Akool Avatar → Get: Avatar Record ID = an array of two IDs',
+		name: 'Akool Avatar → Get: ID = an array of two IDs',
 		node: () => akoolNode({ resource: 'avatar', operation: 'get', id: '={{ $json.ids }}' }),
 		credentials: akoolKeyCredentials,
 		json: { ids: ['a1', 'a2'] },
-		message: /^Invalid "Avatar Record ID" in item 0: expected an ID \(text\) but got an array of 2 elements/,
+		message: /^Invalid "ID" in item 0: expected an ID \(text\) but got an array of 2 elements/,
 	},
 	// Mingyan
 	{

@@ -26,7 +26,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	const output: INodeExecutionData[] = [];
 	for (let i = 0; i < items.length; i++) {
 		try {
-			const id = readString(this, i, 'id', { field: 'Avatar Record ID', kind: 'id', provider: AKOOL, required: 'the ID is empty' });
+			const id = readString(this, i, 'id', { field: 'ID', kind: 'id', provider: AKOOL, required: 'the ID is empty' });
 			const data = await akoolRequest<unknown>(this, {
 				method: 'GET',
 				path: AKOOL_PATHS.avatarDetail,

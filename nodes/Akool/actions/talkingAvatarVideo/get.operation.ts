@@ -27,7 +27,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	return await executeTaskOperation<TalkingAvatarRequest>(this, items, {
 		api: talkingAvatarApi(this),
 		waitDefault: false,
-		buildJob: async (i) => taskIdJob(this, i, 'videoModelId', 'Video Model ID', AKOOL),
+		buildJob: async (i) => taskIdJob(this, i, 'videoModelId', 'Task ID', AKOOL),
 		videoFileName: (task) => `akool-talking-avatar-${task.taskId}.mp4`,
 	});
 }

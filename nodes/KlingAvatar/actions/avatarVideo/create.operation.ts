@@ -210,8 +210,8 @@ async function buildRequest(ctx: IExecuteFunctions, i: number): Promise<AvatarCr
 
 /** The fields' names as shown in the editor, for errors. */
 const SOURCE_FIELDS = {
-	image: { binary: 'Input Binary Field', url: 'Image URL', base64: 'Image (Base64)' },
-	audio: { binary: 'Input Audio Binary Field', url: 'Audio URL', base64: 'Audio (Base64)' },
+	image: { binary: 'Image Binary Field', url: 'Image URL', base64: 'Image (Base64)' },
+	audio: { binary: 'Audio Binary Field', url: 'Audio URL', base64: 'Audio (Base64)' },
 } as const;
 
 /** The binary field name, URL or Base64 text of a media input, read as the type its source needs. */
