@@ -79,6 +79,10 @@ function coerce(value: unknown, kind: StringKind, inner: string | undefined, unw
 		return refuse('null', 'the expression gave no value: check that the field exists and is filled on this item');
 	}
 	if (value === undefined) {
+		if (inner && /\$binary\b/.test(inner)) {
+			// n8n's expressions leave a binary file's content out ($binary.<name>.data is never set).
+			return refuse('nothing (undefined)', 'n8n expressions do not give a binary file\'s content: choose Binary File as the source and name the binary property instead');
+		}
 		return refuse('nothing (undefined)', 'the expression refers to a field this item does not have: check its name and path');
 	}
 	if (Array.isArray(value)) {

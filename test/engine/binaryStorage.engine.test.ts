@@ -33,4 +33,12 @@ describe('binary inputs in filesystem mode', () => {
 		expect(run.nodeError('Node')?.message).toMatch(/^Invalid "Image" in item 0: the stored file behind binary property "data" could not be read \(.*\): n8n may have deleted it/);
 		expect(emulator.kling.counters.createRequests).toBe(0);
 	});
+
+	it('Base64 source given {{ $binary.data.data }}: points to Binary File instead of "not valid Base64"', async () => {
+		const { emulator, engine } = bed;
+		const node = klingNode(createParams({ imageSource: 'base64', imageBase64: '={{ $binary.data.data }}' }));
+		const run = await runNode(engine, node, [item()], klingCredentials(emulator));
+		expect(run.nodeError('Node')?.message).toMatch(/^Invalid "Image \(Base64\)" in item 0: expected Base64 text but got nothing \(undefined\); n8n expressions do not give a binary file's content: choose Binary File/);
+		expect(emulator.kling.counters.createRequests).toBe(0);
+	});
 });
