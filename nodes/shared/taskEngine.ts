@@ -17,6 +17,7 @@ import { isTerminal } from './task';
 import { TaskErrors } from './taskErrors';
 import type { LedgerAttempt } from './taskLedger';
 import { TaskLedger, ledgerKey, stableFingerprint } from './taskLedger';
+import { runsAsTool } from './toolMode';
 
 /** What a provider offers the engine. Implementations live in the provider's folder. */
 export interface TaskApi<Request> {
@@ -542,8 +543,7 @@ export async function runTasks<Request>(
  * retries each get a new run index (n8n-core `makeHandleToolInvocation`).
  */
 function runScope(ctx: IExecuteFunctions): string {
-	const type = ctx.getNode().type;
-	if (type.endsWith('Tool') || (typeof ctx.isToolExecution === 'function' && ctx.isToolExecution())) return 'tool';
+	if (runsAsTool(ctx)) return 'tool';
 	try {
 		const runIndex = Number(ctx.getWorkflowDataProxy(0).$runIndex);
 		return Number.isInteger(runIndex) && runIndex >= 0 ? String(runIndex) : '0';

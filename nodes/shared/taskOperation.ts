@@ -7,6 +7,7 @@ import type { NormalizedTask } from './task';
 import type { TaskApi, TaskJob } from './taskEngine';
 import { runTasks } from './taskEngine';
 import { TaskLedger } from './taskLedger';
+import { runsAsTool, taskForAgent } from './toolMode';
 import type { WaitSettings } from './waitOptions';
 import { readWaitSettings } from './waitOptions';
 
@@ -36,6 +37,8 @@ export async function executeTaskOperation<Request>(
 ): Promise<INodeExecutionData[]> {
 	// First, before anything can fail: a later Retry must see that this node ran (taskLedger.ts).
 	const ledger = TaskLedger.open(ctx.getContext('node'));
+	// An agent gets JSON only: n8n drops a tool's binary output (with a warning), so nothing is downloaded.
+	const asTool = runsAsTool(ctx);
 	const settings: WaitSettings[] = [];
 	const early = new Map<number, Error>();
 	const jobs: Array<TaskJob<Request>> = [];
@@ -43,6 +46,7 @@ export async function executeTaskOperation<Request>(
 	for (let i = 0; i < items.length; i++) {
 		try {
 			settings[i] = readWaitSettings(ctx, i, config.waitDefault);
+			if (asTool) settings[i].download = false;
 			if (settings[i].download) {
 				// The output field's name, checked like every identifying string (an object would become "[object Object]").
 				settings[i].videoProperty =
@@ -94,7 +98,8 @@ export async function executeTaskOperation<Request>(
 				}),
 			);
 		} else if (outcome?.task) {
-			output.push({ json: outcome.task, ...(outcome.binary ? { binary: outcome.binary } : {}), pairedItem: { item: i } });
+			const json = asTool ? taskForAgent(outcome.task) : outcome.task;
+			output.push({ json, ...(outcome.binary ? { binary: outcome.binary } : {}), pairedItem: { item: i } });
 		}
 	}
 	return output;

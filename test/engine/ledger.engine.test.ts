@@ -11,7 +11,7 @@ import { akoolKeyCredentials, akoolNode, videoParams } from './akool.setup';
 import { createParams as klingParams, klingCredentials, klingNode } from './kling.setup';
 import { createParams as mingyanParams, mingyanCredentials, mingyanNode } from './mingyan.setup';
 import { MiB, pngOfSize } from '../fixtures/sizedMedia';
-import { errorOf, fixture, runNode, startTestBed, statusOf, type TestBed } from './setup';
+import { errorOf, fixture, runNode, startTestBed, statusOf, toolOfAgent, type TestBed } from './setup';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const portrait = { data: fixture('portrait.png'), fileName: 'portrait.png', mimeType: 'image/png' };
@@ -436,15 +436,6 @@ describe('task ledger: every way n8n runs a node again', () => {
 	});
 
 	describe('AI Agent tool calls retried by n8n-core (createNodeAsTool, Retry On Fail)', () => {
-		const toolWorkflow = (tool: INode) => {
-			const caller: INode = { id: 'caller', name: 'Agent', type: 'harness.toolCaller', typeVersion: 1, position: [0, 0], parameters: { toolArgs: '{}' } };
-			return {
-				nodes: [caller, tool],
-				connections: { [tool.name]: { ai_tool: [[{ node: 'Agent', type: 'ai_tool' as const, index: 0 }]] } },
-				startNode: 'Agent',
-			};
-		};
-
 		it('Kling as a tool: the first call hits Max Wait, the retry follows the same task: 1 paid task', async () => {
 			const { emulator, engine } = bed;
 			emulator.kling.config.processingMs = 1_500;
@@ -457,7 +448,7 @@ describe('task ledger: every way n8n runs a node again', () => {
 				downloadVideo: false,
 			});
 			const tool = klingNode(params, { name: 'Kling', type: 'n8n-nodes-talking-avatar.klingAvatarTool', ...retryOnFail(3), waitBetweenTries: 1_000 });
-			const run = await engine.run({ ...toolWorkflow(tool), credentials: klingCredentials(emulator) });
+			const run = await engine.run({ ...toolOfAgent(tool), credentials: klingCredentials(emulator) });
 			expect(run.status).toBe('success');
 			const response = String(run.output('Agent')[0].json.response);
 			expect(response).toContain('"status":"succeeded"');
@@ -469,7 +460,7 @@ describe('task ledger: every way n8n runs a node again', () => {
 			const { emulator, engine } = bed;
 			emulator.akool.inject({ route: 'create', fault: 'reset-after-accept' });
 			const tool = akoolNode(videoParams(emulator, { downloadVideo: false }), { name: 'Akool', type: 'n8n-nodes-talking-avatar.akoolTool', ...retryOnFail(3) });
-			const run = await engine.run({ ...toolWorkflow(tool), credentials: akoolKeyCredentials(emulator) });
+			const run = await engine.run({ ...toolOfAgent(tool), credentials: akoolKeyCredentials(emulator) });
 			expect(run.status).toBe('success');
 			expect(String(run.output('Agent')[0].json.response)).toMatch(/may have been created/);
 			expect(emulator.akool.counters.createRequests).toBe(1);

@@ -74,3 +74,12 @@ export function errorOf(item: { json: IDataObject } | IDataObject): IDataObject 
 
 /** An item's task status, from a task item or from an error item's `error.status`. */
 export const statusOf = (item: { json: IDataObject }): unknown => item.json.status ?? errorOf(item)?.status;
+
+/**
+ * A workflow in which `tool` is connected as a tool to the harness's stand-in agent, which calls it
+ * once with `args` (what a model would write) through n8n-core's tool wrapper.
+ */
+export function toolOfAgent(tool: INode, args: Record<string, unknown> = {}) {
+	const agent: INode = { id: 'agent', name: 'Agent', type: 'harness.toolCaller', typeVersion: 1, position: [0, 0], parameters: { toolArgs: JSON.stringify(args) } };
+	return { nodes: [agent, tool], connections: { [tool.name]: { ai_tool: [[{ node: 'Agent', type: 'ai_tool' as const, index: 0 }]] } }, startNode: 'Agent' };
+}
