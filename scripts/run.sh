@@ -62,6 +62,8 @@ case "$task" in
   start) ensure_deps; exec node scripts/start-n8n.mjs "$@" ;;
   demo) ensure_deps; exec node scripts/demo-n8n.mjs "$@" ;;
   e2e) ensure_deps; bash e2e/run-e2e.sh "$@" ;;
+  # The editor in a real browser (Debian chromium + playwright-core) against the `npm start` stack.
+  test-editor) ensure_deps; exec node e2e/editor.mjs "$@" ;;
   demo-headless) ensure_deps; build_package; build_dev; exec node .build/scripts/demo.js "$@" ;;
   bench) ensure_deps; build_package; build_dev; exec node .build/bench/run.js "$@" ;;
   *) echo "usage: scripts/run.sh <build|build-to|dev-build|lint|lint-n8n|test|test-editor|emulator|start|demo|e2e|demo-headless|bench>" >&2; exit 2 ;;
