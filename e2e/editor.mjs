@@ -579,7 +579,8 @@ async function runVersion(version, tarball) {
 						},
 					},
 					branch('Succeeded', -120, { id: uuid(), name: 'status', value: '={{ $json.status }}', type: 'string' }),
-					branch('Failed', 120, { id: uuid(), name: 'error', value: '={{ $json.error }}', type: 'string' }),
+					// The error is a string or n8n's { message, ... } object, depending on the node's version.
+					branch('Failed', 120, { id: uuid(), name: 'error', value: "={{ typeof $json.error === 'object' ? $json.error.message : $json.error }}", type: 'string' }),
 				],
 				connections: {
 					Run: { main: [[{ node: 'Three Items', type: 'main', index: 0 }]] },
@@ -618,7 +619,7 @@ async function runVersion(version, tarball) {
 			const full = await server.rest.getExecution(run.execution.id);
 			const outs = full.data?.resultData?.runData?.[node]?.[0]?.data?.main ?? [];
 			const pairs = outs.map((o) => (o ?? []).map((it) => (Array.isArray(it.pairedItem) ? it.pairedItem[0]?.item : it.pairedItem?.item)));
-			const errors = (outs.flat().filter(Boolean) ?? []).map((it) => it.json?.error).filter(Boolean);
+			const errors = outs.flat().filter(Boolean).map((it) => it.json?.error).filter(Boolean).map((e) => (typeof e === 'object' ? e.message : e));
 			const shown = `canvas: ${Object.entries(run.states).map(([k, v]) => `${k}=${v}`).join(', ')}; Succeeded got n=[${branchItems.Succeeded.n}]${branchItems.Succeeded.ran ? '' : ' (did not run)'}, Failed got n=[${branchItems.Failed.n}]${branchItems.Failed.ran ? '' : ' (did not run)'}; node outputs by input index: success [${pairs[0] ?? []}], error [${pairs[1] ?? []}]; errors: ${errors.join(' | ') || 'none'}; execution ${run.execution.id} ${run.execution.status}`;
 			rec.check('error-branch-gets-bad-item', branchItems.Failed.n.join() === '2', shown);
 			rec.check('success-branch-gets-the-others', branchItems.Succeeded.n.join() === '1,3', `Succeeded rows: ${JSON.stringify(branchItems.Succeeded.rows)}`);
