@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Entry point behind every npm script: bootstraps Node 24 + dependencies, then runs the task.
-# Usage: bash scripts/run.sh <build|lint|test|emulator|start|demo|e2e|demo-headless|dev-build|bench> [args...]
+# Usage: bash scripts/run.sh <build|lint|lint-n8n|test|test-editor|emulator|start|demo|e2e|demo-headless|dev-build|bench> [args...]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 cd "$ROOT"
@@ -22,6 +22,26 @@ build_package_to() {
   cp package.json "$out/"
 }
 
+# `n8n-node lint` (@n8n/node-cli, the official tool) on what an n8n-node project holds: package.json,
+# eslint.config.mjs, tsconfig.json, nodes/ and credentials/, copied to a staging folder. The CLI
+# runs `eslint .`, and package.json's `n8n.strict` makes it refuse an eslint.config.mjs that differs
+# from its template, so the config cannot ignore our dev-only TypeScript (test/, bench/, emulator/,
+# scripts/demo.ts), which the cloud rules (no process, setTimeout, node:fs ...) are not meant for.
+# `--root` runs it on the whole repository as is instead.
+n8n_node_lint() {
+  if [ "${1:-}" = "--root" ]; then shift; n8n-node lint "$@"; return; fi
+  local stage rc=0
+  stage="$(mktemp -d "${TMPDIR:-/tmp}/n8n-node-lint.XXXXXX")"
+  cp package.json eslint.config.mjs tsconfig.json "$stage/"
+  cp -r nodes credentials "$stage/"
+  ln -s "$ROOT/node_modules" "$stage/node_modules"
+  # Report paths relative to the repository, not to the staging folder.
+  (cd "$stage" && n8n-node lint "$@") > >(sed -u "s|$stage/||g") 2>&1 || rc=$?
+  wait
+  rm -rf "$stage"
+  return "$rc"
+}
+
 # Emulator, demo and benchmark scripts are TypeScript too; they compile into the ignored .build/.
 build_dev() {
   rm -rf .build
@@ -34,6 +54,7 @@ case "$task" in
   dev-build) ensure_deps; build_package; build_dev ;;
   build-to) ensure_deps; build_package_to "${1:?usage: build-to <dir>}" ;;
   lint) ensure_deps; [ -d dist ] || build_package; node scripts/lint.mjs ;;
+  lint-n8n) ensure_deps; n8n_node_lint "$@" ;;
   test) ensure_deps; build_package; jest "$@" ;;
   emulator) ensure_deps; build_dev; exec node .build/emulator/cli.js "$@" ;;
   # Real n8n (pinned, installed on first run into a cache linked from e2e/.n8n-<version>):
@@ -41,7 +62,9 @@ case "$task" in
   start) ensure_deps; exec node scripts/start-n8n.mjs "$@" ;;
   demo) ensure_deps; exec node scripts/demo-n8n.mjs "$@" ;;
   e2e) ensure_deps; bash e2e/run-e2e.sh "$@" ;;
+  # The editor in a real browser (Debian chromium + playwright-core) against the `npm start` stack.
+  test-editor) ensure_deps; exec node e2e/editor.mjs "$@" ;;
   demo-headless) ensure_deps; build_package; build_dev; exec node .build/scripts/demo.js "$@" ;;
   bench) ensure_deps; build_package; build_dev; exec node .build/bench/run.js "$@" ;;
-  *) echo "usage: scripts/run.sh <build|build-to|dev-build|lint|test|emulator|start|demo|e2e|demo-headless|bench>" >&2; exit 2 ;;
+  *) echo "usage: scripts/run.sh <build|build-to|dev-build|lint|lint-n8n|test|test-editor|emulator|start|demo|e2e|demo-headless|bench>" >&2; exit 2 ;;
 esac
