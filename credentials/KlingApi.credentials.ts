@@ -100,41 +100,43 @@ export class KlingApi implements ICredentialType {
 		};
 	}
 
-	// Listing one avatar task is free, exists behind every base URL (regions and proxies alike)
-	// and answers 401 for a bad key or token.
+	// Listing one avatar task is free and exists behind every base URL (regions and proxies alike).
+	// Every HTTP answer is taken as an answer (ignoreHttpStatusErrors) so that the rules below can
+	// name the cause from Kling's own code: n8n 1.x shows only its generic 401 text for a failed
+	// request, whatever a responseCode rule says.
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: `={{ $credentials.region === "custom" ? String($credentials.baseUrl).replace(/\\/+$/, "") : ($credentials.region === "china" ? "${KLING_BASE_URLS.china}" : "${KLING_BASE_URLS.global}") }}`,
 			url: '/v1/videos/avatar/image2video',
 			method: 'GET',
 			qs: { pageNum: 1, pageSize: 1 },
+			ignoreHttpStatusErrors: true,
 		},
-		// n8n shows only the HTTP status text ("Unauthorized") unless a rule names the cause.
 		rules: [
-			{
-				type: 'responseCode',
+			...[1000, 1001, 1002, 1003, 1004].map((code) => ({
+				type: 'responseSuccessBody' as const,
 				properties: {
-					value: 401,
-					message:
-						'Kling refused the keys (HTTP 401, codes 1000–1004): check the access key and secret key (or the API key), that Region matches the console the keys come from (global and China keys do not work on each other\'s host), and this machine\'s clock (tokens are signed with it)',
+					key: 'code',
+					value: code,
+					message: `Kling refused the keys (code ${code}): check the access key and secret key (or the API key), that Region matches the console the keys come from (global and China keys do not work on each other's host), and this machine's clock (tokens are signed with it)`,
 				},
-			},
+			})),
+			{ type: 'responseSuccessBody', properties: { key: 'code', value: 1100, message: 'Kling accepted the keys, but the account has a problem (code 1100): check it in the Kling developer portal' } },
+			{ type: 'responseSuccessBody', properties: { key: 'code', value: 1101, message: 'Kling accepted the keys, but the account is in arrears (code 1101)' } },
+			{ type: 'responseSuccessBody', properties: { key: 'code', value: 1102, message: 'Kling accepted the keys, but the resource pack is used up or expired (code 1102)' } },
+			{ type: 'responseSuccessBody', properties: { key: 'code', value: 1103, message: 'Kling accepted the keys, but they have no permission for the avatar API (code 1103)' } },
+			// CometAPI answers in its own shapes (provider-apis.md §6.2): its own refusals, and Kling's nested.
+			{ type: 'responseSuccessBody', properties: { key: 'error.type', value: 'comet_api_error', message: 'CometAPI refused the request: check the API key (CometAPI keys go in API Key mode)' } },
+			...[1000, 1001, 1002, 1003, 1004].map((code) => ({
+				type: 'responseSuccessBody' as const,
+				properties: { key: 'data.data.code', value: code, message: `Kling refused the keys through the proxy (code ${code}): check the API key` },
+			})),
 			{
-				type: 'responseCode',
-				properties: { value: 403, message: 'Kling accepted the keys but they have no permission for the avatar API (HTTP 403, code 1103)' },
-			},
-			{
-				type: 'responseCode',
+				type: 'responseSuccessBody',
 				properties: {
-					value: 404,
-					message: 'This base URL does not serve Kling\'s avatar API (HTTP 404): check Region, or the Custom Base URL (it is the API root that /v1/... is appended to)',
-				},
-			},
-			{
-				type: 'responseCode',
-				properties: {
-					value: 429,
-					message: 'Kling accepted the keys but refused the request (HTTP 429): the account is in arrears, its resource pack is used up, or requests come too fast',
+					key: 'code',
+					value: undefined,
+					message: 'This base URL did not answer like Kling\'s API (no Kling code in the answer): check Region, or the Custom Base URL (the API root that /v1/... is appended to)',
 				},
 			},
 		],

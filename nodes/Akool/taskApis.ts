@@ -84,7 +84,7 @@ export function talkingAvatarApi(ctx: IExecuteFunctions): TaskApi<TalkingAvatarR
 		},
 		// What makes the video: not the Webhook URL, which may carry the execution and would make
 		// a Retry's requests look new.
-		fingerprint: ({ webhookUrl: _webhookUrl, ...video }) => stableFingerprint(video),
+		fingerprint: (request) => stableFingerprint({ ...request, webhookUrl: undefined }),
 		async get(taskId, itemIndex) {
 			const what = `Reading video ${taskId}`;
 			const data = await akoolRequest<IDataObject | null>(ctx, {
