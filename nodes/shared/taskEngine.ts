@@ -504,10 +504,12 @@ export async function runTasks<Request>(
 
 	function stopped(reason: StopReason): Error {
 		const tasks = ledger.tasksOf(batchKeys);
-		// Follow-up jobs (Get) have no ledger entry; list the tasks they were following too, once each.
+		// Follow-up jobs (Get) have no ledger entry; list the tasks they were following too, once each,
+		// except one the provider said does not exist.
 		const listed = new Set(tasks.map((t) => t.taskId));
 		for (const s of states) {
 			if (s.key || !s.taskId || listed.has(s.taskId)) continue;
+			if (s.outcome?.error && failureKindOf(s.outcome.error) === 'notFound') continue;
 			listed.add(s.taskId);
 			const status = s.task?.status ?? 'processing';
 			tasks.push({
