@@ -1,7 +1,14 @@
 /**
- * Akool emulator (provider-apis.md §2): getToken + both auth modes, the `{code,msg,data}` envelope,
- * avatar list / detail / create, talking-avatar create, get by video_model_id, a real MP4 result,
- * and encrypted + signed webhooks on every status change. Dev-only code.
+ * Akool emulator (provider-apis.md §2, §6.3 wins where they differ): getToken + both auth modes,
+ * the `{code,msg,data}` envelope, avatar list / detail / create, talking-avatar create, get by
+ * video_model_id, a real MP4 result, and encrypted + signed webhooks on every status change.
+ * Dev-only code.
+ *
+ * Answers follow §6.3: a numeric `uid`; the create answer carries `task_id` and `video_id`, other IDs
+ * than `_id` (which infobymodelid takes); infobymodelid carries the cost in `deduction_duration`;
+ * the error codes are the fuller list (1005 rate limit as a fault, 1008 / 1014 for unknown IDs,
+ * 1104 for credit, 1222 for a duplicate avatar ID). Element offsets are read as the element's
+ * centre (§6.3), which the videos' `layout` reports.
  *
  * All routes live under /api/open/v3/ at the root (base URL = the emulator URL). Result videos
  * are served without auth from /api/open/v3/emulator/files/<_id>.mp4.
@@ -43,6 +50,20 @@ export interface AkoolConfig {
 	credits: number;
 	/** Every authenticated request answers code 1200. */
 	banned: boolean;
+	/** The account's `uid`: a number in real answers (provider-apis.md §6.3). */
+	uid: number;
+	/**
+	 * The code for running out of credit: 1006 "Your quota is not enough" (the talking-avatar page,
+	 * default) or 1104 "insufficient credit" (the error-code page). Which one Akool sends is not known.
+	 */
+	creditsExhaustedCode: 1006 | 1104;
+	/**
+	 * What infobymodelid and avatar/detail answer for an unknown ID (not known, §6.3 [?]): code 1008
+	 * "content not exist" (default), 1014 "resource does not exist", or code 1000 with `data: null`.
+	 */
+	unknownIdAnswer: 1008 | 1014 | 'null-data';
+	/** `deduction_duration` of a completed video (0 before, and for a failed one). Unit not documented; default 5. */
+	deductionDuration: number;
 	/** Shape of the avatar list `data`: `{result: [...]}` (official demo, default) or a bare array (doc table). */
 	avatarListShape: 'result' | 'array';
 	/** Webhook deliveries retried this many times after a non-200 answer (default 2, 100 ms apart). */
@@ -55,7 +76,11 @@ export interface AkoolConfig {
 /** A talking-avatar video (snapshot). */
 export interface AkoolVideo {
 	_id: string;
-	uid: string;
+	/** Another ID in the create answer; infobymodelid does not take it. */
+	task_id: string;
+	/** A UUID, also in the answers. */
+	video_id: string;
+	uid: number;
 	/** The parsed JSON body received by create. */
 	body: Record<string, unknown>;
 	avatarFrom: 2 | 3;
@@ -69,13 +94,31 @@ export interface AkoolVideo {
 	processingMs: number;
 	outcome: 3 | 4;
 	failReason: string | null;
+	/** Where each image / avatar element lands on the canvas, reading offsets as its centre. */
+	layout: AkoolElementBox[];
 	/** Status now (lazy: computed from the clock). */
 	status: AkoolStatus;
 }
 
+/**
+ * An element's box on the 3840 × 2160 canvas under the centre reading of offset_x / offset_y
+ * (provider-apis.md §6.3); its size is width × scale_x by height × scale_y (scale's role is [I]).
+ */
+export interface AkoolElementBox {
+	type: 'image' | 'avatar';
+	left: number;
+	top: number;
+	right: number;
+	bottom: number;
+	/** The share of the canvas the element covers, 0..1. */
+	canvasCovered: number;
+	/** The share of the element inside the canvas, 0..1. */
+	visible: number;
+}
+
 export interface AkoolAvatarRecord {
 	_id: string;
-	uid: string;
+	uid: number;
 	avatar_id: string;
 	name: string;
 	type: 1 | 2;
@@ -95,8 +138,9 @@ export interface AkoolFault {
 	route: AkoolFaultRoute;
 	/** http500 / http503 / http429: bare HTTP errors; reset: connection dropped before processing;
 	 * reset-after-accept: processed (a video is created), then the connection is dropped;
-	 * code: HTTP 200 with `code` / `msg`; delay: `delayMs` more latency. */
-	fault: 'http500' | 'http503' | 'http429' | 'reset' | 'reset-after-accept' | 'code' | 'delay';
+	 * code: HTTP 200 with `code` / `msg`; rateLimit: code 1005 "Frequent operation", Akool's rate
+	 * limit (nothing is processed: a refused create creates no video); delay: `delayMs` more latency. */
+	fault: 'http500' | 'http503' | 'http429' | 'reset' | 'reset-after-accept' | 'code' | 'rateLimit' | 'delay';
 	code?: number;
 	msg?: string;
 	delayMs?: number;
@@ -181,22 +225,35 @@ export const AKOOL_DEFAULT_CONFIG: Readonly<AkoolConfig> = Object.freeze({
 	avatarShouldFail: (avatar: AkoolAvatarRecord) => (/fail/i.test(avatar.url) ? 'No clear face found in the video' : null),
 	credits: Infinity,
 	banned: false,
+	uid: 1_004_217,
+	creditsExhaustedCode: 1006,
+	unknownIdAnswer: 1008,
+	deductionDuration: 5,
 	avatarListShape: 'result',
 	webhookRetries: 2,
 	webhookRetryDelayMs: 100,
 	latencyMs: 0,
 });
 
+/** Akool's codes and messages (provider-apis.md §2.2 and §6.3). */
 export const AKOOL_MESSAGES: Readonly<Record<number, string>> = Object.freeze({
 	1000: 'OK',
 	1003: 'Parameter error or Parameter can not be empty',
+	1005: 'Frequent operation',
 	1006: 'Your quota is not enough',
+	1008: 'content not exist',
+	1014: 'resource does not exist',
 	1101: 'Invalid authorization or The request token has expired',
 	1102: 'Authorization cannot be empty',
+	1104: 'insufficient credit',
 	1109: 'create avatar video error',
 	1200: 'The account has been banned',
 	1201: 'Create audio error, please try again later',
+	1222: 'resource already exists',
 });
+
+/** Seeded official avatars belong to Akool's own account. */
+const AKOOL_UID = 1;
 
 /** Seeded official avatars (from 2). */
 const OFFICIAL_AVATARS: ReadonlyArray<{ avatar_id: string; name: string; type: 1 | 2 }> = [
@@ -207,6 +264,9 @@ const OFFICIAL_AVATARS: ReadonlyArray<{ avatar_id: string; name: string; type: 1
 ];
 
 const PREFIX = '/api/open/v3';
+/** The canvas Akool requires ("must be 3840 × 2160"). */
+const CANVAS_W = 3840;
+const CANVAS_H = 2160;
 const FILES = `${PREFIX}/emulator/files/`;
 const HEX_COLOUR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i;
 /** Signs emulator tokens (opaque to clients). */
@@ -232,7 +292,7 @@ interface VideoRecord extends Omit<AkoolVideo, 'status'> {
 type AvatarRecord = Omit<AkoolAvatarRecord, 'status'>;
 
 interface Account {
-	uid: string;
+	uid: number;
 	auth: 'token' | 'apiKey';
 }
 
@@ -337,7 +397,7 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 		const at = Date.now() - 86_400_000;
 		this.avatarRecords = OFFICIAL_AVATARS.map((a, n) => ({
 			_id: `64f0a1b2c3d4e5f6a7b8c9${n.toString(16).padStart(2, '0')}`,
-			uid: 'akool',
+			uid: AKOOL_UID,
 			avatar_id: a.avatar_id,
 			name: a.name,
 			type: a.type,
@@ -388,9 +448,12 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 					return true;
 				}
 				case 'code':
-					this.log(method, url, 'none', fault.code ?? 1003);
-					sendJson(res, 200, { code: fault.code ?? 1003, msg: fault.msg ?? AKOOL_MESSAGES[fault.code ?? 1003] ?? 'error' });
+				case 'rateLimit': {
+					const code = fault.fault === 'rateLimit' ? 1005 : (fault.code ?? 1003);
+					this.log(method, url, 'none', code);
+					sendJson(res, 200, { code, msg: fault.msg ?? AKOOL_MESSAGES[code] ?? 'error' });
 					return true;
+				}
 			}
 		}
 
@@ -476,7 +539,7 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 		}
 		const now = Date.now();
 		const exp = now + this.config.tokenTtlMs;
-		const token = signHs256({ uid: this.config.clientId, iat: Math.floor(now / 1000), exp: Math.floor(exp / 1000), jti: randomUUID() }, TOKEN_SIGNING_KEY);
+		const token = signHs256({ uid: this.config.uid, iat: Math.floor(now / 1000), exp: Math.floor(exp / 1000), jti: randomUUID() }, TOKEN_SIGNING_KEY);
 		this.tokens.set(token, { exp, revoked: false });
 		this.counters.tokensIssued++;
 		// The token sits at the top level, not under `data`.
@@ -490,12 +553,12 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 			const m = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
 			const record = m ? this.tokens.get(m[1]) : undefined;
 			if (!record || record.revoked || record.exp <= Date.now()) throw new AkoolError(1101);
-			return { uid: this.config.clientId, auth: 'token' };
+			return { uid: this.config.uid, auth: 'token' };
 		}
 		const apiKey = header(req, 'x-api-key');
 		if (apiKey) {
 			if (apiKey.trim() !== this.config.apiKey) throw new AkoolError(1101);
-			return { uid: this.config.clientId, auth: 'apiKey' };
+			return { uid: this.config.uid, auth: 'apiKey' };
 		}
 		throw new AkoolError(1102);
 	}
@@ -551,7 +614,7 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 		const id = url.searchParams.get('id');
 		if (!id) throw new AkoolError(1003, 'id is required');
 		const a = this.visibleAvatars(account).find((x) => x._id === id);
-		if (!a) throw new AkoolError(1003, `avatar ${id} not found`);
+		if (!a) return this.unknownId();
 		return this.avatarView(a, Date.now());
 	}
 
@@ -562,7 +625,7 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 		if (typeof avatarId !== 'string' || !avatarId) throw new AkoolError(1003, 'avatar_id is required');
 		if (!/^[a-zA-Z0-9]+$/.test(avatarId)) throw new AkoolError(1003, 'avatar_id can only contain letters and digits');
 		if (this.avatarRecords.some((a) => a.avatar_id === avatarId && (a.from === 2 || a.uid === account.uid))) {
-			throw new AkoolError(1003, `avatar_id ${avatarId} already exists`);
+			throw new AkoolError(1222, `avatar_id ${avatarId} already exists`);
 		}
 		const type = Number(body.type ?? 1);
 		if (type !== 1 && type !== 2) throw new AkoolError(1003, 'type must be 1 or 2');
@@ -594,7 +657,7 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 
 	private create(account: Account, raw: Buffer): unknown {
 		const body = parseJson(raw);
-		if (body.width !== 3840 || body.height !== 2160) throw new AkoolError(1003, 'width must be 3840 and height must be 2160');
+		if (body.width !== CANVAS_W || body.height !== CANVAS_H) throw new AkoolError(1003, 'width must be 3840 and height must be 2160');
 		const avatarFrom = body.avatar_from;
 		if (avatarFrom !== 2 && avatarFrom !== 3) throw new AkoolError(1003, 'avatar_from must be 2 or 3');
 		if (!Array.isArray(body.elements) || body.elements.length === 0) throw new AkoolError(1003, 'elements can not be empty');
@@ -629,11 +692,13 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 		}
 		const audioUrl = requireHttpUrl(audios[0].url, 'audio element url');
 		const webhookUrl = body.webhookUrl === undefined || body.webhookUrl === '' ? null : requireHttpUrl(body.webhookUrl, 'webhookUrl');
-		if (this.config.credits < 1) throw new AkoolError(1006);
+		if (this.config.credits < 1) throw new AkoolError(this.config.creditsExhaustedCode);
 		this.config.credits -= 1;
 		const image = elements.find((e) => e.type === 'image');
 		const record: VideoRecord = {
 			_id: objectId(),
+			task_id: objectId(),
+			video_id: randomUUID(),
 			uid: account.uid,
 			body,
 			avatarFrom,
@@ -647,6 +712,7 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 			processingMs: this.config.processingMs,
 			outcome: 3,
 			failReason: null,
+			layout: elements.filter((e) => e.type !== 'audio').map(elementBox),
 			firstTerminalServedAt: null,
 		};
 		const reason = this.config.shouldFail(this.videoSnapshot(record, record.createdAt));
@@ -657,14 +723,24 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 		this.videoRecords.push(record);
 		this.counters.createAccepted++;
 		this.scheduleWebhooks(record);
-		return this.videoView(record, record.createdAt);
+		// The create answer (§6.3): no cost field yet.
+		const { deduction_duration: _notYet, ...answer } = this.videoView(record, record.createdAt);
+		return { ...answer, task_id: record.task_id };
+	}
+
+	/** The answer for an ID nobody has (config.unknownIdAnswer). */
+	private unknownId(): null {
+		const answer = this.config.unknownIdAnswer;
+		if (answer === 'null-data') return null;
+		throw new AkoolError(answer);
 	}
 
 	private get(account: Account, url: URL): unknown {
 		const id = url.searchParams.get('video_model_id');
 		if (!id) throw new AkoolError(1003, 'video_model_id is required');
+		// Only `_id` is a video_model_id: task_id and video_id are not found here.
 		const r = this.videoRecords.find((v) => v._id === id && v.uid === account.uid);
-		if (!r) throw new AkoolError(1003, `video ${id} not found`);
+		if (!r) return this.unknownId();
 		const now = Date.now();
 		const view = this.videoView(r, now);
 		if (Number(view.video_status) >= 3 && r.firstTerminalServedAt === null) r.firstTerminalServedAt = now;
@@ -679,18 +755,17 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 		return `${this.ctx.baseUrl()}${FILES}${r._id}.mp4`;
 	}
 
+	/** infobymodelid's `data` (§6.3): `{_id, create_time, uid, video_id, deduction_duration, video_status, video}`. */
 	private videoView(r: VideoRecord, now: number): Record<string, unknown> {
 		const status = this.videoStatus(r, now);
-		const updated = status === 1 ? r.createdAt : status === 2 ? r.createdAt + r.queueMs : r.createdAt + r.queueMs + r.processingMs;
 		const view: Record<string, unknown> = {
 			_id: r._id,
+			create_time: r.createdAt,
 			uid: r.uid,
-			task_id: r._id,
-			video_id: r._id.slice(0, 8) + '-0000-4000-8000-' + r._id.slice(12, 24),
+			video_id: r.video_id,
+			deduction_duration: status === 3 ? this.config.deductionDuration : 0,
 			video_status: status,
 			video: status === 3 ? this.resultUrl(r) : '',
-			create_time: r.createdAt,
-			update_time: updated,
 		};
 		if (status === 4) {
 			view.error_code = 1109;
@@ -753,6 +828,26 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 }
 
 // ───────────────────────────── helpers ─────────────────────────────
+
+/** Where an (already validated) image / avatar element lands, its offsets read as its centre (§6.3). */
+function elementBox(e: Record<string, unknown>): AkoolElementBox {
+	const w = Number(e.width) * Number(e.scale_x);
+	const h = Number(e.height) * Number(e.scale_y);
+	const left = Number(e.offset_x) - w / 2;
+	const top = Number(e.offset_y) - h / 2;
+	const overlapW = Math.max(0, Math.min(left + w, CANVAS_W) - Math.max(left, 0));
+	const overlapH = Math.max(0, Math.min(top + h, CANVAS_H) - Math.max(top, 0));
+	const overlap = overlapW * overlapH;
+	return {
+		type: e.type as AkoolElementBox['type'],
+		left,
+		top,
+		right: left + w,
+		bottom: top + h,
+		canvasCovered: overlap / (CANVAS_W * CANVAS_H),
+		visible: w * h > 0 ? overlap / (w * h) : 0,
+	};
+}
 
 function matchRoute(method: string, p: string): Route | null {
 	const isGet = method === 'GET' || method === 'HEAD';

@@ -42,11 +42,12 @@ const videoBody = (extra: Record<string, unknown> = {}) => ({
 	height: 2160,
 	avatar_from: 2,
 	elements: [
-		{ type: 'avatar', avatar_id: 'dvp_Tristan_cloth2_1080P', scale_x: 1, scale_y: 1, offset_x: 0, offset_y: 0, width: 3840, height: 2160 },
+		{ type: 'avatar', avatar_id: 'dvp_Tristan_cloth2_1080P', scale_x: 1, scale_y: 1, offset_x: 1920, offset_y: 1080, width: 3840, height: 2160 },
 		{ type: 'audio', url: 'https://example.com/voice.mp3' },
 	],
 	...extra,
 });
+const infoOf = async (id: string) => call('GET', `/api/open/v3/content/video/infobymodelid?video_model_id=${id}`, { headers: key() });
 
 beforeAll(async () => {
 	emu = await startEmulator({ akool: { queueMs: 100, processingMs: 200 } });
@@ -114,7 +115,7 @@ describe('avatars', () => {
 		expect(id).toMatch(/^[0-9a-f]{24}$/);
 		await new Promise((r) => setTimeout(r, 250));
 		expect((await call('GET', `/api/open/v3/avatar/detail?id=${id}`, { headers: key() })).json.data.status).toBe(3);
-		expect((await call('POST', '/api/open/v3/avatar/create', { headers: key(), body: { url: 'https://example.com/me.mp4', avatar_id: 'me1' } })).json.code).toBe(1003);
+		expect((await call('POST', '/api/open/v3/avatar/create', { headers: key(), body: { url: 'https://example.com/me.mp4', avatar_id: 'me1' } })).json).toMatchObject({ code: 1222, msg: 'avatar_id me1 already exists' });
 		expect((await call('POST', '/api/open/v3/avatar/create', { headers: key(), body: { url: 'https://example.com/me.mp4', avatar_id: 'me_1' } })).json.code).toBe(1003);
 	});
 });
@@ -204,4 +205,86 @@ it('faults: reset-after-accept creates the video but drops the answer; unknown p
 	await expect(call('POST', '/api/open/v3/talkingavatar/create', { headers: key(), body: videoBody() })).rejects.toThrow();
 	expect(emu.akool.counters.createAccepted).toBe(1);
 	expect((await call('GET', '/api/open/v3/unknown', { headers: key() })).status).toBe(404);
+});
+
+describe('answers as the real API gives them (provider-apis.md §6.3)', () => {
+	it('create: numeric uid, task_id ≠ _id, a UUID video_id, no cost yet; the token carries the numeric uid too', async () => {
+		const created = await call('POST', '/api/open/v3/talkingavatar/create', { headers: key(), body: videoBody() });
+		const data = created.json.data;
+		expect(Object.keys(data).sort()).toEqual(['_id', 'create_time', 'task_id', 'uid', 'video', 'video_id', 'video_status']);
+		expect(data).toMatchObject({ uid: emu.akool.config.uid, video_status: 1, video: '' });
+		expect(typeof data.uid).toBe('number');
+		expect(data._id).toMatch(/^[0-9a-f]{24}$/);
+		expect(data.task_id).toMatch(/^[0-9a-f]{24}$/);
+		expect(data.task_id).not.toBe(data._id);
+		expect(data.video_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+		expect(emu.akool.video(data._id)).toMatchObject({ task_id: data.task_id, video_id: data.video_id, uid: data.uid });
+
+		const claims = JSON.parse(Buffer.from((await token()).split('.')[1], 'base64url').toString());
+		expect(claims.uid).toBe(emu.akool.config.uid);
+	});
+
+	it('infobymodelid takes _id: its data has deduction_duration (0 until completed); task_id and video_id are not found (1008)', async () => {
+		emu.akool.config.deductionDuration = 12;
+		const { data } = (await call('POST', '/api/open/v3/talkingavatar/create', { headers: key(), body: videoBody() })).json;
+		const early = (await infoOf(data._id)).json.data;
+		expect(Object.keys(early).sort()).toEqual(['_id', 'create_time', 'deduction_duration', 'uid', 'video', 'video_id', 'video_status']);
+		expect(early).toMatchObject({ _id: data._id, uid: data.uid, video_id: data.video_id, deduction_duration: 0 });
+		await new Promise((r) => setTimeout(r, 350));
+		expect((await infoOf(data._id)).json.data).toMatchObject({ video_status: 3, deduction_duration: 12 });
+		for (const other of [data.task_id, data.video_id]) {
+			expect((await infoOf(other)).json).toEqual({ code: 1008, msg: 'content not exist' });
+		}
+	});
+
+	it('an unknown ID answers 1008 (default), 1014 or code 1000 with data null; in infobymodelid and avatar/detail alike', async () => {
+		const detail = () => call('GET', '/api/open/v3/avatar/detail?id=nope', { headers: key() });
+		expect((await infoOf('nope')).json).toEqual({ code: 1008, msg: 'content not exist' });
+		expect((await detail()).json).toEqual({ code: 1008, msg: 'content not exist' });
+		emu.akool.config.unknownIdAnswer = 1014;
+		expect((await infoOf('nope')).json).toEqual({ code: 1014, msg: 'resource does not exist' });
+		expect((await detail()).json).toEqual({ code: 1014, msg: 'resource does not exist' });
+		emu.akool.config.unknownIdAnswer = 'null-data';
+		expect((await infoOf('nope')).json).toEqual({ code: 1000, msg: 'OK', data: null });
+		expect((await detail()).json).toEqual({ code: 1000, msg: 'OK', data: null });
+	});
+
+	it('the rateLimit fault answers 1005 "Frequent operation" for the next N matching requests, and creates nothing', async () => {
+		emu.akool.inject({ route: 'create', fault: 'rateLimit', times: 2 });
+		emu.akool.inject({ route: 'get', fault: 'rateLimit' });
+		for (let n = 0; n < 2; n++) {
+			expect((await call('POST', '/api/open/v3/talkingavatar/create', { headers: key(), body: videoBody() })).json).toEqual({ code: 1005, msg: 'Frequent operation' });
+		}
+		expect(emu.akool.videos()).toHaveLength(0);
+		const created = await call('POST', '/api/open/v3/talkingavatar/create', { headers: key(), body: videoBody() });
+		expect(created.json.code).toBe(1000);
+		expect((await infoOf(created.json.data._id)).json).toEqual({ code: 1005, msg: 'Frequent operation' });
+		expect((await infoOf(created.json.data._id)).json.code).toBe(1000);
+		expect(emu.akool.counters).toMatchObject({ createRequests: 3, createAccepted: 1, getRequests: 2 });
+		expect(emu.akool.pendingFaults()).toEqual([]);
+	});
+
+	it('out of credit answers 1006 by default, 1104 "insufficient credit" when configured', async () => {
+		emu.akool.config.credits = 0;
+		expect((await call('POST', '/api/open/v3/talkingavatar/create', { headers: key(), body: videoBody() })).json).toEqual({ code: 1006, msg: 'Your quota is not enough' });
+		emu.akool.config.creditsExhaustedCode = 1104;
+		expect((await call('POST', '/api/open/v3/talkingavatar/create', { headers: key(), body: videoBody() })).json).toEqual({ code: 1104, msg: 'insufficient credit' });
+		expect(emu.akool.counters.createAccepted).toBe(0);
+	});
+
+	it('layout: offsets are read as the element\'s centre', async () => {
+		const avatarAt = (x: number, y: number, w: number, h: number) => ({ type: 'avatar', avatar_id: 'dvp_Tristan_cloth2_1080P', scale_x: 1, scale_y: 1, offset_x: x, offset_y: y, width: w, height: h });
+		const audio = { type: 'audio', url: 'https://example.com/voice.mp3' };
+		const background = { type: 'image', url: '#000000', scale_x: 1, scale_y: 1, offset_x: 0, offset_y: 0, width: 3840, height: 2160 };
+		const post = (elements: unknown[]) => call('POST', '/api/open/v3/talkingavatar/create', { headers: key(), body: videoBody({ elements }) });
+		// A full-canvas element at 0, 0 (the "upper left corner" reading) shows only its bottom-right quarter.
+		const corner = await post([background, avatarAt(1920, 1080, 3840, 2160), audio]);
+		expect(emu.akool.video(corner.json.data._id)?.layout).toEqual([
+			{ type: 'image', left: -1920, top: -1080, right: 1920, bottom: 1080, canvasCovered: 0.25, visible: 0.25 },
+			{ type: 'avatar', left: 0, top: 0, right: 3840, bottom: 2160, canvasCovered: 1, visible: 1 },
+		]);
+		// Scale multiplies the size [I]: half of 3840 × 2160, centred.
+		const scaled = await post([{ ...avatarAt(1920, 1080, 3840, 2160), scale_x: 0.5, scale_y: 0.5 }, audio]);
+		expect(emu.akool.video(scaled.json.data._id)?.layout).toEqual([{ type: 'avatar', left: 960, top: 540, right: 2880, bottom: 1620, canvasCovered: 0.25, visible: 1 }]);
+	});
 });

@@ -105,18 +105,18 @@ describe('Akool → Avatar, through the n8n engine against the emulator', () => 
 		expect(emulator.akool.requests).toHaveLength(0);
 	});
 
-	it('a duplicate avatar ID is refused by Akool with code 1003 and its message', async () => {
+	it('a duplicate avatar ID is refused by Akool with code 1222 (resource already exists) and its message', async () => {
 		const { emulator, engine } = bed;
 		await runNode(engine, akoolNode(createParams()), [{ json: {} }], akoolKeyCredentials(emulator));
 		const run = await runNode(engine, akoolNode(createParams()), [{ json: {} }], akoolKeyCredentials(emulator));
 		expect(run.status).toBe('error');
-		expect(run.error?.message).toMatch(/Creating the avatar failed: Akool code 1003 – avatar_id myAvatar01 already exists/);
+		expect(run.error?.message).toMatch(/Creating the avatar failed: Akool code 1222 – avatar_id myAvatar01 already exists/);
 	});
 
 	it('Get of an unknown record fails with the code; continueOnFail gives an error item', async () => {
 		const { emulator, engine } = bed;
 		const run = await runNode(engine, akoolNode({ resource: 'avatar', operation: 'get', id: 'nope' }, { continueOnFail: true }), [{ json: {} }], akoolKeyCredentials(emulator));
 		expect(run.status).toBe('success');
-		expect(run.output('Node')[0]).toMatchObject({ pairedItem: { item: 0 }, json: { error: { message: expect.stringMatching(/Akool code 1003 – avatar nope not found/) } } });
+		expect(run.output('Node')[0]).toMatchObject({ pairedItem: { item: 0 }, json: { error: { message: expect.stringMatching(/Akool code 1008 – content not exist/) } } });
 	});
 });

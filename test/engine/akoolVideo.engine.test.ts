@@ -156,7 +156,7 @@ describe('Akool → Talking Avatar Video, through the n8n engine against the emu
 		const { emulator, engine } = bed;
 		const run = await runNode(engine, akoolNode({ resource: 'talkingAvatarVideo', operation: 'get', videoModelId: '000000000000000000000000' }), [{ json: {} }], akoolKeyCredentials(emulator));
 		expect(run.status).toBe('error');
-		expect(run.error?.message).toMatch(/Akool code 1003 – video 000000000000000000000000 not found/);
+		expect(run.error?.message).toMatch(/Akool code 1008 – content not exist/);
 	});
 
 	it('quota exhausted (1006) is fatal and clear', async () => {

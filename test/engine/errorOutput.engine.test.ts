@@ -188,7 +188,7 @@ const CASES: Case[] = [
 		items: (e) => [{ json: row(0, { id: 'nope' }) }, { json: row(1, { id: e.akool.avatars().find((a) => a.avatar_id === OFFICIAL_AVATAR)?._id }) }],
 		failed: [0],
 		task: false,
-		check: (errors) => expect(errors.get(0)?.message).toMatch(/Akool code 1003 – avatar nope not found/),
+		check: (errors) => expect(errors.get(0)?.message).toMatch(/Akool code 1008 – content not exist/),
 	},
 	{
 		name: 'Akool: Avatar → Get Many',
