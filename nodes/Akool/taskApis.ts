@@ -7,18 +7,45 @@ import { AKOOL, AKOOL_PATHS, CANVAS } from './constants';
 import { avatarAsTask, avatarDetailOf, normalizeAkoolVideo } from './normalize';
 import { akoolRequest } from './transport';
 
-/** Position and size of the avatar element on the 3840 × 2160 canvas. */
+/**
+ * Position and size of the avatar element on the 3840 × 2160 canvas. The offsets are where the
+ * element's centre sits: Akool's docs table says "upper left corner", but every worked example
+ * (Akool's own docs body and demo, third-party clients) puts a full 3840 × 2160 element at 1920,
+ * 1080, and one client computes the offset as width / 2, height / 2 (provider-apis.md §6.3). We
+ * follow the examples; read as a corner, those examples would show a quarter of the element.
+ */
 export interface AvatarLayout {
 	scaleX: number;
 	scaleY: number;
+	/** x of the element's centre, from the canvas's left edge. */
 	offsetX: number;
+	/** y of the element's centre, from the canvas's top edge. */
 	offsetY: number;
 	width: number;
 	height: number;
 }
 
-/** Defaults: the avatar fills the whole canvas. */
-export const DEFAULT_LAYOUT: AvatarLayout = { scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0, width: CANVAS.width, height: CANVAS.height };
+/** The whole canvas, centred at 1920, 1080: the avatar's default, and where the background always goes. */
+export const DEFAULT_LAYOUT: Readonly<AvatarLayout> = Object.freeze({
+	scaleX: 1,
+	scaleY: 1,
+	offsetX: CANVAS.width / 2,
+	offsetY: CANVAS.height / 2,
+	width: CANVAS.width,
+	height: CANVAS.height,
+});
+
+/** An image or avatar element's layout fields, as Akool names them. */
+function placement(layout: AvatarLayout): IDataObject {
+	return {
+		scale_x: layout.scaleX,
+		scale_y: layout.scaleY,
+		offset_x: layout.offsetX,
+		offset_y: layout.offsetY,
+		width: layout.width,
+		height: layout.height,
+	};
+}
 
 export interface TalkingAvatarRequest {
 	/** avatar_from 2: an avatar from Akool's list; 3: your own avatar video URL. */
@@ -34,27 +61,9 @@ export interface TalkingAvatarRequest {
 export function talkingAvatarBody(request: TalkingAvatarRequest): IDataObject {
 	const elements: IDataObject[] = [];
 	if (request.background) {
-		elements.push({
-			type: 'image',
-			url: request.background,
-			scale_x: 1,
-			scale_y: 1,
-			offset_x: 0,
-			offset_y: 0,
-			width: CANVAS.width,
-			height: CANVAS.height,
-		});
+		elements.push({ type: 'image', url: request.background, ...placement(DEFAULT_LAYOUT) });
 	}
-	const { layout } = request;
-	const avatar: IDataObject = {
-		type: 'avatar',
-		scale_x: layout.scaleX,
-		scale_y: layout.scaleY,
-		offset_x: layout.offsetX,
-		offset_y: layout.offsetY,
-		width: layout.width,
-		height: layout.height,
-	};
+	const avatar: IDataObject = { type: 'avatar', ...placement(request.layout) };
 	if (request.avatar.from === 2) avatar.avatar_id = request.avatar.avatarId;
 	else avatar.url = request.avatar.url;
 	elements.push(avatar, { type: 'audio', url: request.audioUrl });

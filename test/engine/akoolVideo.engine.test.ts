@@ -24,14 +24,15 @@ describe('Akool → Talking Avatar Video, through the n8n engine against the emu
 		expect(item.binary?.video).toMatchObject({ mimeType: 'video/mp4', fileName: `akool-talking-avatar-${item.json.taskId}.mp4` });
 		expect((await run.binaryBuffer(item, 'video')).equals(asset('sample.mp4'))).toBe(true);
 
-		// The documented body: 3840 × 2160, avatar_from 2, avatar element filling the canvas, audio; nothing optional.
+		// The documented body: 3840 × 2160, avatar_from 2, avatar element filling the canvas (its centre
+		// at 1920, 1080: provider-apis.md §6.3), audio; nothing optional.
 		const [video] = emulator.akool.videos();
 		expect(video.body).toEqual({
 			width: 3840,
 			height: 2160,
 			avatar_from: 2,
 			elements: [
-				{ type: 'avatar', avatar_id: OFFICIAL_AVATAR, scale_x: 1, scale_y: 1, offset_x: 0, offset_y: 0, width: 3840, height: 2160 },
+				{ type: 'avatar', avatar_id: OFFICIAL_AVATAR, scale_x: 1, scale_y: 1, offset_x: 1920, offset_y: 1080, width: 3840, height: 2160 },
 				{ type: 'audio', url: `${emulator.url}/assets/voice.mp3` },
 			],
 		});
@@ -58,11 +59,25 @@ describe('Akool → Talking Avatar Video, through the n8n engine against the emu
 			avatar_from: 3,
 			webhookUrl: 'https://example.com/hook',
 			elements: [
-				{ type: 'image', url: '#ffffff00', scale_x: 1, scale_y: 1, offset_x: 0, offset_y: 0, width: 3840, height: 2160 },
-				{ type: 'avatar', url: `${emulator.url}/assets/sample.mp4`, scale_x: 0.5, scale_y: 1, offset_x: 100, offset_y: 0, width: 1920, height: 1080 },
+				{ type: 'image', url: '#ffffff00', scale_x: 1, scale_y: 1, offset_x: 1920, offset_y: 1080, width: 3840, height: 2160 },
+				{ type: 'avatar', url: `${emulator.url}/assets/sample.mp4`, scale_x: 0.5, scale_y: 1, offset_x: 100, offset_y: 1080, width: 1920, height: 1080 },
 				{ type: 'audio', url: `${emulator.url}/assets/voice.mp3` },
 			],
 		});
+	});
+
+	it('offsets are centres: by default the avatar and the background fill the canvas; 2880, 1620 puts a 1920 × 1080 avatar in the bottom-right quarter', async () => {
+		const { emulator, engine } = bed;
+		await runNode(engine, akoolNode(videoParams(emulator, { waitForCompletion: false, options: { background: '#112233' } })), [{ json: {} }], akoolKeyCredentials(emulator));
+		expect(emulator.akool.videos()[0].layout).toEqual([
+			{ type: 'image', left: 0, top: 0, right: 3840, bottom: 2160, canvasCovered: 1, visible: 1 },
+			{ type: 'avatar', left: 0, top: 0, right: 3840, bottom: 2160, canvasCovered: 1, visible: 1 },
+		]);
+		const layout = { width: 1920, height: 1080, offsetX: 2880, offsetY: 1620 };
+		await runNode(engine, akoolNode(videoParams(emulator, { waitForCompletion: false, layout })), [{ json: {} }], akoolKeyCredentials(emulator));
+		const [, quarter] = emulator.akool.videos();
+		expect((quarter.body.elements as Array<Record<string, unknown>>)[0]).toMatchObject({ type: 'avatar', offset_x: 2880, offset_y: 1620, width: 1920, height: 1080 });
+		expect(quarter.layout).toEqual([{ type: 'avatar', left: 1920, top: 1080, right: 3840, bottom: 2160, canvasCovered: 0.25, visible: 1 }]);
 	});
 
 	it('a batch is submitted together and waited on together', async () => {

@@ -2,6 +2,7 @@ import type { IDataObject, ILoadOptionsFunctions, IHttpRequestOptions } from 'n8
 import { AkoolApi } from '../../credentials/AkoolApi.credentials';
 import { getAvatars } from '../../nodes/Akool/methods/loadOptions';
 import { avatarListOf, normalizeAkoolAvatar, normalizeAkoolVideo } from '../../nodes/Akool/normalize';
+import { description as createVideoFields } from '../../nodes/Akool/actions/talkingAvatarVideo/create.operation';
 import { DEFAULT_LAYOUT, talkingAvatarBody } from '../../nodes/Akool/taskApis';
 import { akoolFailureKind } from '../../nodes/Akool/transport';
 import { startEmulator } from '../../emulator/server';
@@ -78,7 +79,27 @@ describe('failure kinds: never pay twice', () => {
 	});
 });
 
+describe('Avatar Layout fields', () => {
+	const layout = createVideoFields.find((p) => p.name === 'layout');
+	it('default to the whole canvas and explain centres, with the bottom-right example', () => {
+		const defaults = Object.fromEntries(((layout?.options ?? []) as Array<{ name: string; default: unknown }>).map((o) => [o.name, o.default]));
+		expect(defaults).toEqual({ ...DEFAULT_LAYOUT });
+		expect(layout?.description).toMatch(/centre, not its top-left corner/);
+		expect(layout?.hint).toMatch(/1920 × 1080 avatar in the bottom-right quarter has Offset X 2880, Offset Y 1620/);
+	});
+});
+
 describe('talkingAvatarBody', () => {
+	it('places the avatar and the background by their centres: by default both fill the canvas at 1920, 1080', () => {
+		expect(DEFAULT_LAYOUT).toEqual({ scaleX: 1, scaleY: 1, offsetX: 1920, offsetY: 1080, width: 3840, height: 2160 });
+		const body = talkingAvatarBody({ avatar: { from: 2, avatarId: 'x' }, audioUrl: 'https://x/a.mp3', background: '#fff', layout: { ...DEFAULT_LAYOUT, width: 1920, height: 1080, offsetX: 2880, offsetY: 1620 } });
+		expect(body.elements).toEqual([
+			{ type: 'image', url: '#fff', scale_x: 1, scale_y: 1, offset_x: 1920, offset_y: 1080, width: 3840, height: 2160 },
+			{ type: 'avatar', avatar_id: 'x', scale_x: 1, scale_y: 1, offset_x: 2880, offset_y: 1620, width: 1920, height: 1080 },
+			{ type: 'audio', url: 'https://x/a.mp3' },
+		]);
+	});
+
 	it('puts the background first, full canvas, and sends webhookUrl only when set', () => {
 		const body = talkingAvatarBody({ avatar: { from: 3, url: 'https://x/a.mp4' }, audioUrl: 'https://x/a.mp3', background: 'https://x/bg.png', layout: DEFAULT_LAYOUT });
 		expect(body).not.toHaveProperty('webhookUrl');

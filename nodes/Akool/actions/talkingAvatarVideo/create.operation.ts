@@ -67,7 +67,9 @@ const properties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Layout Field',
 		default: {},
-		description: `Where the avatar sits on the ${CANVAS.width} × ${CANVAS.height} canvas. By default it fills the whole canvas.`,
+		// The fields' defaults are DEFAULT_LAYOUT's values (lint wants literals; a unit test keeps them equal).
+		description: `Where the avatar sits on the ${CANVAS.width} × ${CANVAS.height} canvas. Offset X/Y place the avatar's centre, not its top-left corner. By default it fills the whole canvas (${CANVAS.width} × ${CANVAS.height} centred at ${DEFAULT_LAYOUT.offsetX}, ${DEFAULT_LAYOUT.offsetY}).`,
+		hint: 'Offsets are the centre: a 1920 × 1080 avatar in the bottom-right quarter has Offset X 2880, Offset Y 1620 (left edge + width / 2, top edge + height / 2)',
 		options: [
 			{
 				displayName: 'Height',
@@ -81,15 +83,15 @@ const properties: INodeProperties[] = [
 				displayName: 'Offset X',
 				name: 'offsetX',
 				type: 'number',
-				default: 0,
-				description: 'Distance of the avatar\'s top-left corner from the canvas\'s left edge, in pixels',
+				default: 1920,
+				description: 'Where the avatar\'s centre is, in pixels from the canvas\'s left edge (1920 = the middle)',
 			},
 			{
 				displayName: 'Offset Y',
 				name: 'offsetY',
 				type: 'number',
-				default: 0,
-				description: 'Distance of the avatar\'s top-left corner from the canvas\'s top edge, in pixels',
+				default: 1080,
+				description: 'Where the avatar\'s centre is, in pixels from the canvas\'s top edge (1080 = the middle)',
 			},
 			{
 				displayName: 'Scale X',
@@ -130,7 +132,7 @@ const properties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: '#ffffff or https://example.com/background.png',
-				description: 'A hex colour, or a public http(s) link to an image (PNG, JPG, JPEG or WEBP) that fills the canvas behind the avatar',
+				description: 'A hex colour, or a public http(s) link to an image (PNG, JPG, JPEG or WEBP) that fills the canvas behind the avatar (sent as 3840 × 2160 centred at 1920, 1080)',
 			},
 			...pollingOptionFields,
 			{
