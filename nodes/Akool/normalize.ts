@@ -25,7 +25,13 @@ function failureReason(raw: IDataObject): string | null {
 	return code && code !== '0' ? `error code ${code}` : null;
 }
 
-/** Maps an Akool video model (create `data`, infobymodelid `data`) to the normalized shape. */
+/**
+ * Maps an Akool video model (create `data`, infobymodelid `data`) to the normalized shape.
+ *
+ * `taskId` is `_id`: the docs say infobymodelid's `video_model_id` is "the _id field returned by
+ * talkingavatar/create" (seed 003, provider-apis.md §2.3), and real clients poll with it. The create
+ * answer also carries a `task_id` and a `video_id` (§6.3), which are other IDs: not sent anywhere.
+ */
 export function normalizeAkoolVideo(raw: IDataObject): NormalizedTask {
 	const status = akoolStatus(raw.video_status);
 	return {
@@ -37,7 +43,9 @@ export function normalizeAkoolVideo(raw: IDataObject): NormalizedTask {
 		videoUrl: status === 'succeeded' ? text(raw.video) : null,
 		watermarkVideoUrl: null,
 		durationSeconds: toSeconds(raw.duration),
-		unitsDeducted: text(raw.deduction_credit),
+		// The cost field of infobymodelid (provider-apis.md §6.3). Its unit is not documented, so it
+		// is passed on as Akool sends it, in the field the other providers fill with their cost.
+		unitsDeducted: text(raw.deduction_duration),
 		createdAt: toIsoTime(raw.create_time, 'ms'),
 		updatedAt: toIsoTime(raw.update_time, 'ms'),
 		raw,

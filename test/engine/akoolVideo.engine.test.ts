@@ -80,6 +80,30 @@ describe('Akool → Talking Avatar Video, through the n8n engine against the emu
 		expect(quarter.layout).toEqual([{ type: 'avatar', left: 1920, top: 1080, right: 3840, bottom: 2160, canvasCovered: 0.25, visible: 1 }]);
 	});
 
+	it('numeric uid, task_id ≠ _id: the task ID is _id, and polling uses it; unitsDeducted is deduction_duration', async () => {
+		const { emulator, engine } = bed;
+		emulator.akool.config.deductionDuration = 17.5;
+		const run = await runNode(engine, akoolNode(videoParams(emulator, { downloadVideo: false })), [{ json: {} }], akoolKeyCredentials(emulator));
+		expect(run.status).toBe('success');
+		const [video] = emulator.akool.videos();
+		const [item] = jsonOf(run);
+		expect(item).toMatchObject({ taskId: video._id, status: 'succeeded', unitsDeducted: '17.5' });
+		const raw = item.raw as Record<string, unknown>;
+		expect(raw).toMatchObject({ _id: video._id, uid: emulator.akool.config.uid, video_id: video.video_id, deduction_duration: 17.5 });
+		expect(typeof raw.uid).toBe('number');
+		expect(video.task_id).not.toBe(video._id);
+		const polled = emulator.akool.requests.filter((r) => r.path.endsWith('/infobymodelid')).map((r) => r.query.video_model_id);
+		expect(polled.length).toBeGreaterThan(0);
+		expect(new Set(polled)).toEqual(new Set([video._id]));
+
+		// Create without waiting returns the create answer: task_id there, no cost yet.
+		const quick = await runNode(engine, akoolNode(videoParams(emulator, { waitForCompletion: false })), [{ json: {} }], akoolKeyCredentials(emulator));
+		const [answer] = jsonOf(quick);
+		expect(answer).toMatchObject({ status: 'submitted', unitsDeducted: null });
+		expect((answer.raw as Record<string, unknown>).task_id).toBe(emulator.akool.video(String(answer.taskId))?.task_id);
+		expect((answer.raw as Record<string, unknown>).task_id).not.toBe(answer.taskId);
+	});
+
 	it('a batch is submitted together and waited on together', async () => {
 		const { emulator, engine } = bed;
 		const items = Array.from({ length: 5 }, (_, n) => ({ json: { n } }));

@@ -35,6 +35,17 @@ describe('normalizeAkoolVideo', () => {
 		});
 	});
 
+	it('the cost is deduction_duration (infobymodelid, §6.3), as Akool sends it', () => {
+		const raw = { _id: 'a', video_status: 3, video: 'https://cdn/x.mp4', deduction_duration: 42, deduction_credit: 9 };
+		expect(normalizeAkoolVideo(raw).unitsDeducted).toBe('42');
+		expect(normalizeAkoolVideo({ ...raw, deduction_duration: 0 }).unitsDeducted).toBe('0');
+		expect(normalizeAkoolVideo({ _id: 'a', video_status: 1, deduction_credit: 9 }).unitsDeducted).toBeNull();
+	});
+
+	it('the task ID is _id, never task_id or video_id', () => {
+		expect(normalizeAkoolVideo({ _id: 'model', task_id: 'task', video_id: 'uuid', uid: 7, video_status: 1 }).taskId).toBe('model');
+	});
+
 	it.each([
 		[{ error_reason: 'bad face', error_code: 1109 }, 'bad face (error code 1109)'],
 		[{ faceswap_fail_reason: 'no face' }, 'no face'],
