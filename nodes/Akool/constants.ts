@@ -17,6 +17,8 @@ export const AKOOL_PATHS = {
 
 /** The business code of a successful answer; any other code is an error. */
 export const AKOOL_SUCCESS = 1000;
+/** "Frequent operation": Akool's rate limit (provider-apis.md §6.3). */
+export const AKOOL_RATE_LIMITED = 1005;
 /** "Invalid authorization, or the request token has expired". */
 export const AKOOL_TOKEN_INVALID = 1101;
 

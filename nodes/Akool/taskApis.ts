@@ -1,11 +1,9 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
-import { withFailureKind } from '../shared/errors';
 import type { TaskApi } from '../shared/taskEngine';
 import { stableFingerprint } from '../shared/taskLedger';
 import { AKOOL, AKOOL_PATHS, CANVAS } from './constants';
 import { avatarAsTask, avatarDetailOf, normalizeAkoolVideo } from './normalize';
-import { akoolRequest } from './transport';
+import { akoolNotFound, akoolRequest } from './transport';
 
 /**
  * Position and size of the avatar element on the 3840 × 2160 canvas. The offsets are where the
@@ -72,10 +70,8 @@ export function talkingAvatarBody(request: TalkingAvatarRequest): IDataObject {
 	return body;
 }
 
-function notFound(ctx: IExecuteFunctions, what: string, id: string, itemIndex: number): NodeApiError {
-	const error = new NodeApiError(ctx.getNode(), { id }, { itemIndex, message: `${what} failed: Akool has no record with ID "${id}"` });
-	return withFailureKind(error, 'notFound');
-}
+/** What to check when infobymodelid knows no video with the ID. */
+const VIDEO_ID_HINT = 'Use the taskId that Create outputs (Akool\'s _id, which infobymodelid takes as video_model_id); the task_id and video_id in raw are other IDs.';
 
 /** Talking-avatar videos for the shared engine. No idempotency key: no findCreated, so an ambiguous create is never repeated. */
 export function talkingAvatarApi(ctx: IExecuteFunctions): TaskApi<TalkingAvatarRequest> {
@@ -96,14 +92,9 @@ export function talkingAvatarApi(ctx: IExecuteFunctions): TaskApi<TalkingAvatarR
 		fingerprint: (request) => stableFingerprint({ ...request, webhookUrl: undefined }),
 		async get(taskId, itemIndex) {
 			const what = `Reading video ${taskId}`;
-			const data = await akoolRequest<IDataObject | null>(ctx, {
-				method: 'GET',
-				path: AKOOL_PATHS.videoInfo,
-				qs: { video_model_id: taskId },
-				itemIndex,
-				what,
-			});
-			if (!data || typeof data !== 'object' || !data._id) throw notFound(ctx, what, taskId, itemIndex);
+			const reads = { record: 'talking-avatar video', id: taskId, hint: VIDEO_ID_HINT };
+			const data = await akoolRequest<IDataObject | null>(ctx, { method: 'GET', path: AKOOL_PATHS.videoInfo, qs: { video_model_id: taskId }, itemIndex, what, reads });
+			if (!data || typeof data !== 'object' || !data._id) throw akoolNotFound(ctx, what, reads, itemIndex);
 			return normalizeAkoolVideo(data);
 		},
 	};
@@ -136,9 +127,10 @@ export function avatarApi(ctx: IExecuteFunctions): TaskApi<AvatarCreateRequest> 
 		},
 		async get(id, itemIndex) {
 			const what = `Reading avatar ${id}`;
-			const data = await akoolRequest<unknown>(ctx, { method: 'GET', path: AKOOL_PATHS.avatarDetail, qs: { id }, itemIndex, what });
+			const reads = { record: 'avatar', id };
+			const data = await akoolRequest<unknown>(ctx, { method: 'GET', path: AKOOL_PATHS.avatarDetail, qs: { id }, itemIndex, what, reads });
 			const avatar = avatarDetailOf(data);
-			if (!avatar) throw notFound(ctx, what, id, itemIndex);
+			if (!avatar) throw akoolNotFound(ctx, what, reads, itemIndex);
 			return avatarAsTask(avatar);
 		},
 	};

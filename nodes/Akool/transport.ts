@@ -11,7 +11,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { throwIfCancelled } from '../shared/cancellation';
 import type { FailureKind } from '../shared/errors';
 import { failureKindOf, transportFailure, withFailureKind } from '../shared/errors';
-import { AKOOL_CREDENTIAL, AKOOL_SUCCESS, AKOOL_TOKEN_INVALID, akoolBaseUrl } from './constants';
+import { AKOOL_CREDENTIAL, AKOOL_RATE_LIMITED, AKOOL_SUCCESS, AKOOL_TOKEN_INVALID, akoolBaseUrl } from './constants';
 
 export type AkoolContext = IExecuteFunctions | ILoadOptionsFunctions;
 
@@ -32,25 +32,54 @@ interface RawResponse {
 	body: unknown;
 }
 
-/** What each documented code means, and what to do (provider-apis.md §2.2). */
-export const AKOOL_CODES: Record<number, { meaning: string; advice: string }> = {
+/**
+ * What each documented code means, and what to do (provider-apis.md §2.2, and the fuller list of
+ * Akool's error-code page in §6.3).
+ */
+export const AKOOL_CODES: Record<number, { meaning: string; advice: string; ambiguous?: true }> = {
 	1003: { meaning: 'Parameter error or parameter can not be empty', advice: 'Check the parameters named in the message.' },
-	1006: { meaning: 'Your quota is not enough', advice: 'Top up the Akool account\'s credits.' },
+	[AKOOL_RATE_LIMITED]: {
+		meaning: 'Frequent operation (rate limit)',
+		advice: 'Akool refused the request because this account sent too many too fast; nothing was created. The node waited and tried again with growing pauses. Send fewer items at once, raise First Poll After, or try again later.',
+	},
+	1006: { meaning: 'Your quota is not enough', advice: 'Top up the Akool account\'s credits, then run the item again. Nothing was created.' },
+	1008: { meaning: 'Content not exist', advice: 'Check the ID.' },
+	1014: { meaning: 'Resource does not exist', advice: 'Check the ID.' },
 	1101: {
 		meaning: 'Invalid authorization, or the request token has expired',
 		advice: 'Check the API key, or the client ID and secret, in the credential.',
 	},
 	1102: { meaning: 'Authorization cannot be empty', advice: 'Fill in the credential\'s API key, or its client ID and secret.' },
-	1109: { meaning: 'Create avatar video error', advice: 'Akool could not create the video; check the avatar and the media.' },
+	1104: {
+		meaning: 'Insufficient credit',
+		advice: 'The Akool account has not enough credit for this video: top it up (Akool dashboard → billing), then run the item again. Nothing was created, and the node does not retry this by itself.',
+	},
+	// Akool documents 1109 twice, with two meanings (§2.2 vs §6.3); the answer cannot tell which applies.
+	1109: {
+		meaning: 'Akool documents 1109 both as "account not exist" (error-code page) and as "create avatar video error" (talking-avatar page)',
+		advice: 'Check that the credential belongs to an existing Akool account, then the avatar and the media URLs.',
+		ambiguous: true,
+	},
 	1200: { meaning: 'The account has been banned', advice: 'Contact Akool support.' },
 	1201: { meaning: 'Create audio error, please try again later', advice: 'Try again later.' },
+	1222: { meaning: 'Resource already exists', advice: 'For Avatar → Create: choose another Avatar ID.' },
 };
+
+/** Codes that say the requested record does not exist (provider-apis.md §6.3). */
+const AKOOL_NOT_FOUND = new Set([1008, 1014]);
 
 /**
  * How the engine treats a refused request. Akool has no idempotency key: a create that may have
  * gone through (no answer, 5xx without a business code) is "ambiguous" and never sent again.
+ *
+ * 1005 "Frequent operation" is Akool's rate limit (provider-apis.md §6.3): the request was refused
+ * before anything was done, so a refused create created nothing and sending it again is safe, like
+ * a Kling 1302. The engine retries it with backoff, reads and creates alike. Every other business
+ * code is a refusal that a retry would not change.
  */
 export function akoolFailureKind(httpStatus: number, code: number | undefined, method: IHttpRequestMethods): FailureKind {
+	if (code === AKOOL_RATE_LIMITED) return 'retryable';
+	if (code !== undefined && AKOOL_NOT_FOUND.has(code)) return method === 'GET' ? 'notFound' : 'fatal';
 	if (code !== undefined) return 'fatal'; // a business refusal: nothing was created, retrying will not help
 	if (httpStatus >= 500) return method === 'GET' ? 'retryable' : 'ambiguous';
 	if (httpStatus === 429) return 'retryable';
@@ -72,13 +101,39 @@ export function akoolError(
 	const known = code !== undefined ? AKOOL_CODES[code] : undefined;
 	const reason = code !== undefined ? `Akool code ${code}` : `Akool HTTP ${response.statusCode}`;
 	const text = msg || known?.meaning || '';
+	// An ambiguous code carries both documented meanings in the message itself, whatever msg says.
+	const both = known?.ambiguous && msg ? ` (${known.meaning})` : '';
 	const error = new NodeApiError(ctx.getNode(), (isObject(response.body) ? response.body : { body: String(response.body ?? '') }) as JsonObject, {
 		itemIndex,
 		httpCode: String(response.statusCode),
-		message: `${what} failed: ${reason}${text ? ` – ${text}` : ''}`,
+		message: `${what} failed: ${reason}${text ? ` – ${text}` : ''}${both}`,
 		description: known ? `${known.meaning}. ${known.advice}` : code !== undefined ? `Akool answered with code ${code}, which is not documented.` : undefined,
 	});
 	return withFailureKind(error, akoolFailureKind(response.statusCode, code, method));
+}
+
+/** The record a read asks for, named in its not-found error. */
+export interface AkoolRecordRef {
+	/** "talking-avatar video", "avatar" */
+	record: string;
+	id: string;
+	/** What to check, added to the description. */
+	hint?: string;
+}
+
+/**
+ * The error for a record Akool says does not exist: codes 1008 / 1014 (provider-apis.md §6.3), or
+ * a success without the record. Which of these Akool answers for an unknown ID is not known (§6.3
+ * [?]), so each of them is read as "not found". `answer` is the refusal, when there was one.
+ */
+export function akoolNotFound(ctx: AkoolContext, what: string, ref: AkoolRecordRef, itemIndex?: number, answer?: Error): NodeApiError {
+	const said = answer ? answer.message.replace(`${what} failed: `, '') : 'a success without the record';
+	const error = new NodeApiError(ctx.getNode(), { id: ref.id }, {
+		itemIndex,
+		message: `${what} failed: Akool has no ${ref.record} with ID "${ref.id}"`,
+		description: `Akool answered ${said}.${ref.hint ? ` ${ref.hint}` : ''}`,
+	});
+	return withFailureKind(error, 'notFound');
 }
 
 // ───────────────────────────── token handling ─────────────────────────────
@@ -214,6 +269,8 @@ export interface AkoolRequest {
 	itemIndex?: number;
 	/** What the request does, for messages ("Creating the talking-avatar video"). */
 	what: string;
+	/** A read of one record: a "no such record" answer becomes akoolNotFound's clear error. */
+	reads?: AkoolRecordRef;
 }
 
 const baseUrls = new WeakMap<object, Promise<string>>();
@@ -249,7 +306,9 @@ export async function akoolRequest<T = unknown>(ctx: AkoolContext, request: Akoo
 	);
 	const envelope = isObject(response.body) ? (response.body as AkoolEnvelope) : undefined;
 	if (response.statusCode < 300 && envelope && Number(envelope.code) === AKOOL_SUCCESS) return envelope.data as T;
-	return await Promise.reject(akoolError(ctx, response, method, what, itemIndex));
+	const error = akoolError(ctx, response, method, what, itemIndex);
+	if (request.reads && failureKindOf(error) === 'notFound') return await Promise.reject(akoolNotFound(ctx, what, request.reads, itemIndex, error));
+	return await Promise.reject(error);
 }
 
 function isObject(value: unknown): value is IDataObject {

@@ -111,12 +111,18 @@ describe('Akool → Avatar, through the n8n engine against the emulator', () => 
 		const run = await runNode(engine, akoolNode(createParams()), [{ json: {} }], akoolKeyCredentials(emulator));
 		expect(run.status).toBe('error');
 		expect(run.error?.message).toMatch(/Creating the avatar failed: Akool code 1222 – avatar_id myAvatar01 already exists/);
+		expect((run.error as { description?: string }).description).toMatch(/Resource already exists\. For Avatar → Create: choose another Avatar ID/);
+		expect(emulator.akool.counters.avatarCreateRequests).toBe(2);
 	});
 
-	it('Get of an unknown record fails with the code; continueOnFail gives an error item', async () => {
+	it('Get of an unknown record says it does not exist, with Akool\'s code; continueOnFail gives an error item', async () => {
 		const { emulator, engine } = bed;
 		const run = await runNode(engine, akoolNode({ resource: 'avatar', operation: 'get', id: 'nope' }, { continueOnFail: true }), [{ json: {} }], akoolKeyCredentials(emulator));
 		expect(run.status).toBe('success');
-		expect(run.output('Node')[0]).toMatchObject({ pairedItem: { item: 0 }, json: { error: { message: expect.stringMatching(/Akool code 1008 – content not exist/) } } });
+		expect(run.output('Node')[0]).toMatchObject({
+			pairedItem: { item: 0 },
+			json: { error: { message: 'Reading avatar nope failed: Akool has no avatar with ID "nope"', description: expect.stringMatching(/^Akool answered Akool code 1008 – content not exist\. The ID is the avatar's record ID/) } },
+		});
+		expect(emulator.akool.counters.detailRequests).toBe(1);
 	});
 });

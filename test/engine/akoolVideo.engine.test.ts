@@ -191,13 +191,6 @@ describe('Akool → Talking Avatar Video, through the n8n engine against the emu
 		expect(emulator.akool.requests.filter((r) => r.path.endsWith('/infobymodelid')).length).toBeGreaterThanOrEqual(2);
 	});
 
-	it('Get of an unknown ID fails with Akool\'s code and message', async () => {
-		const { emulator, engine } = bed;
-		const run = await runNode(engine, akoolNode({ resource: 'talkingAvatarVideo', operation: 'get', videoModelId: '000000000000000000000000' }), [{ json: {} }], akoolKeyCredentials(emulator));
-		expect(run.status).toBe('error');
-		expect(run.error?.message).toMatch(/Akool code 1008 – content not exist/);
-	});
-
 	it('quota exhausted (1006) is fatal and clear', async () => {
 		const { emulator, engine } = bed;
 		emulator.akool.config.credits = 0;

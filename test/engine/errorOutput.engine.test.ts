@@ -188,7 +188,7 @@ const CASES: Case[] = [
 		items: (e) => [{ json: row(0, { id: 'nope' }) }, { json: row(1, { id: e.akool.avatars().find((a) => a.avatar_id === OFFICIAL_AVATAR)?._id }) }],
 		failed: [0],
 		task: false,
-		check: (errors) => expect(errors.get(0)?.message).toMatch(/Akool code 1008 – content not exist/),
+		check: (errors) => expect(errors.get(0)?.message).toBe('Reading avatar nope failed: Akool has no avatar with ID "nope"'),
 	},
 	{
 		name: 'Akool: Avatar → Get Many',

@@ -79,6 +79,15 @@ describe('avatars', () => {
 describe('failure kinds: never pay twice', () => {
 	it.each([
 		[200, 1006, 'POST', 'fatal'],
+		// 1005 "Frequent operation" refused the request before anything was done (§6.3): safe to send again.
+		[200, 1005, 'POST', 'retryable'],
+		[200, 1005, 'GET', 'retryable'],
+		[200, 1008, 'GET', 'notFound'],
+		[200, 1014, 'GET', 'notFound'],
+		[200, 1014, 'POST', 'fatal'],
+		[200, 1104, 'POST', 'fatal'],
+		[200, 1109, 'POST', 'fatal'],
+		[200, 1222, 'POST', 'fatal'],
 		[200, 1101, 'GET', 'fatal'],
 		[500, undefined, 'POST', 'ambiguous'],
 		[502, undefined, 'GET', 'retryable'],

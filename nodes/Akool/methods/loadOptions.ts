@@ -1,5 +1,6 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
+import { retryRead } from '../../shared/readRetry';
 import { AKOOL_PATHS } from '../constants';
 import { avatarListOf } from '../normalize';
 import { akoolRequest } from '../transport';
@@ -13,12 +14,9 @@ export async function getAvatars(this: ILoadOptionsFunctions): Promise<INodeProp
 	const seen = new Set<string>();
 	try {
 		for (let page = 1; page <= MAX_PAGES; page++) {
-			const data = await akoolRequest<unknown>(this, {
-				method: 'GET',
-				path: AKOOL_PATHS.avatarList,
-				qs: { from: 2, type: 1, page, size: PAGE_SIZE },
-				what: 'Loading the avatar list',
-			});
+			const data = await retryRead(this, async () =>
+				await akoolRequest<unknown>(this, { method: 'GET', path: AKOOL_PATHS.avatarList, qs: { from: 2, type: 1, page, size: PAGE_SIZE }, what: 'Loading the avatar list' }),
+			);
 			const avatars = avatarListOf(data);
 			for (const avatar of avatars) {
 				const id = String(avatar.avatar_id ?? '').trim();

@@ -1,10 +1,11 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 import { atItem, continueAfter, errorItem } from '../../../shared/items';
 import { readString } from '../../../shared/parameters';
+import { retryRead } from '../../../shared/readRetry';
 import { AKOOL, AKOOL_PATHS } from '../../constants';
 import { avatarDetailOf, normalizeAkoolAvatar } from '../../normalize';
-import { akoolRequest } from '../../transport';
+import { akoolNotFound, akoolRequest } from '../../transport';
 
 const displayOptions = { show: { resource: ['avatar'], operation: ['get'] } };
 
@@ -27,15 +28,11 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	for (let i = 0; i < items.length; i++) {
 		try {
 			const id = readString(this, i, 'id', { field: 'ID', kind: 'id', provider: AKOOL, required: 'the ID is empty' });
-			const data = await akoolRequest<unknown>(this, {
-				method: 'GET',
-				path: AKOOL_PATHS.avatarDetail,
-				qs: { id },
-				itemIndex: i,
-				what: `Reading avatar ${id}`,
-			});
+			const what = `Reading avatar ${id}`;
+			const reads = { record: 'avatar', id, hint: 'The ID is the avatar\'s record ID (`id` in the output of Create and Get Many), not its Avatar ID.' };
+			const data = await retryRead(this, async () => await akoolRequest<unknown>(this, { method: 'GET', path: AKOOL_PATHS.avatarDetail, qs: { id }, itemIndex: i, what, reads }));
 			const avatar = avatarDetailOf(data);
-			if (!avatar) throw new NodeOperationError(this.getNode(), `Akool has no avatar with record ID "${id}"`, { itemIndex: i });
+			if (!avatar) throw akoolNotFound(this, what, reads, i);
 			output.push({ json: normalizeAkoolAvatar(avatar as IDataObject), pairedItem: { item: i } });
 		} catch (error) {
 			if (!continueAfter(this, error)) throw atItem(error, i);

@@ -3,6 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { returnAllProperties } from '../../../shared/listOptions';
 import { atItem, continueAfter, errorItem } from '../../../shared/items';
 import { readString } from '../../../shared/parameters';
+import { retryRead } from '../../../shared/readRetry';
 import { AKOOL, AKOOL_PATHS } from '../../constants';
 import { avatarListOf, normalizeAkoolAvatar } from '../../normalize';
 import { akoolRequest } from '../../transport';
@@ -69,13 +70,10 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			let page = returnAll ? 1 : Math.max(1, Math.floor(this.getNodeParameter('page', i, 1) as number));
 			const seen = new Set<string>();
 			for (let pages = 0; pages < MAX_PAGES; pages++) {
-				const data = await akoolRequest<unknown>(this, {
-					method: 'GET',
-					path: AKOOL_PATHS.avatarList,
-					qs: { ...qs, page, size },
-					itemIndex: i,
-					what: 'Listing avatars',
-				});
+				// Return All asks page after page: a rate limit (1005) is waited out, not fatal.
+				const data = await retryRead(this, async () =>
+					await akoolRequest<unknown>(this, { method: 'GET', path: AKOOL_PATHS.avatarList, qs: { ...qs, page, size }, itemIndex: i, what: 'Listing avatars' }),
+				);
 				const avatars = avatarListOf(data);
 				let added = 0;
 				for (const avatar of avatars.slice(0, size)) {
