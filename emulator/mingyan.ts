@@ -12,6 +12,9 @@
  * `{code, message, data: {...}}` when `wrapInData` is on (both shapes are seen in the wild).
  * Like the real API (per the docs), URLs that are not http(s) or that contain non-ASCII characters
  * are refused with 400 `{error}`, so tests prove the node encoded them.
+ *
+ * A 404 has the real service's body `{"message": …}`: an unknown route answers
+ * `{"message":"No handler found for GET /kyyReactApiServer/…"}` (provider-apis.md §6.4).
  */
 import { FaultQueue } from './faults';
 import { createHash, randomBytes } from 'node:crypto';
@@ -41,8 +44,10 @@ export interface MingyanConfig {
 	/** Serve only the first half of the video (with a matching Content-Length, so HTTP sees no error). Default false. */
 	truncateDownload: boolean;
 	/**
-	 * What GET /v1/result/{unknown id} answers with a good key: 200 with a `failed` task object
-	 * (default; the credential test relies on a 2xx), or 404 with `{error}`.
+	 * What GET /v1/result/{unknown id} answers with a good key. The real answer is not known
+	 * (provider-apis.md §6.4 [?]), so both are offered: 200 with a `failed` task object (default),
+	 * or 404 with `{message}` like the service's other 404s. Tests of the credential and of Get run
+	 * against both.
 	 */
 	unknownIdStatus: 200 | 404;
 	/** `created` in seconds (default, OpenAI-style) or milliseconds. */
@@ -217,7 +222,8 @@ export function createMingyanEmulator(ctx: EmulatorContext, overrides: Partial<M
 			const route: MingyanFaultRoute | null =
 				p === '/v1/digitalHuman/videos' ? 'create' : p.startsWith('/v1/result/') ? 'result' : p.startsWith('/files/') ? 'download' : null;
 			if (!route) {
-				sendJson(res, 404, { error: `no route for ${method} ${url.pathname}` });
+				// The service's own answer for a path it does not serve (Spring-style, §6.4).
+				sendJson(res, 404, { message: `No handler found for ${method} ${url.pathname}` });
 				return true;
 			}
 			const isGet = method === 'GET' || method === 'HEAD';
@@ -269,7 +275,7 @@ export function createMingyanEmulator(ctx: EmulatorContext, overrides: Partial<M
 						payload = view(r, await loadSample());
 					} else if (emu.config.unknownIdStatus === 404) {
 						status = 404;
-						payload = { error: `task ${id} not found` };
+						payload = { message: `task ${id} not found` };
 					} else {
 						payload = { id, object: 'video', created: 0, model: '', status: 'failed', video_url: '', md5: '', error: 'task not found' };
 					}
@@ -365,7 +371,7 @@ export function createMingyanEmulator(ctx: EmulatorContext, overrides: Partial<M
 		const id = safeDecode(name).replace(/\.mp4$/, '');
 		const r = records.get(id);
 		if (!r || statusAt(r, Date.now()) !== 'completed') {
-			sendJson(res, 404, { error: 'file not found' });
+			sendJson(res, 404, { message: 'file not found' });
 			return;
 		}
 		const sample = await loadSample();

@@ -99,7 +99,15 @@ describe('Mingyan emulator', () => {
 		expect(r.status).toBe(200);
 		expect(r.json).toMatchObject({ id: 'n8n-credential-test', status: 'failed', error: 'task not found' });
 		emu.mingyan.config.unknownIdStatus = 404;
-		expect((await call('/v1/result/n8n-credential-test')).status).toBe(404);
+		expect(await call('/v1/result/n8n-credential-test')).toEqual({ status: 404, json: { message: 'task n8n-credential-test not found' } });
+	});
+
+	it('404 bodies are {"message": …} like the real service: an unknown route answers "No handler found for <method> <path>"', async () => {
+		expect(await call('/v1/nope')).toEqual({ status: 404, json: { message: 'No handler found for GET /kyyReactApiServer/v1/nope' } });
+		expect(await call('/v2/model-center/tasks', { body: {} })).toEqual({ status: 404, json: { message: 'No handler found for POST /kyyReactApiServer/v2/model-center/tasks' } });
+		// The emulator answers a route miss before it checks the key (the real order is not known).
+		expect((await call('/v1/nope', { key: 'wrong' })).status).toBe(404);
+		expect(await call('/files/unknown.mp4')).toEqual({ status: 404, json: { message: 'file not found' } });
 	});
 
 	it('refuses non-ASCII and non-network URLs like the docs say, and records what it received', async () => {

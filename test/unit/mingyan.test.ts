@@ -117,9 +117,45 @@ describe('Mingyan credential', () => {
 			expect((await call(emu.mingyan.config.apiKey)).status).toBe(200);
 			expect((await call('wrong')).status).toBe(401);
 			expect(emu.mingyan.counters.createRequests).toBe(0);
-			expect(credential.test.rules?.map((r) => (r.properties as { value: number }).value)).toEqual([401, 404]);
+			expect(credential.test.rules?.map((r) => (r.properties as { value: number }).value)).toEqual([401, 403, 404]);
 		} finally {
 			await emu.close();
 		}
+	});
+
+	it('its verdict does not depend on the unknown-task-id answer (provider-apis.md §6.4 [?]): 2xx passes, 404 explains itself', async () => {
+		const emu = await startEmulator();
+		try {
+			const { request, rules = [] } = credential.test;
+			// What n8n's credential tester does with the answer: a non-2xx takes the message of the
+			// first responseCode rule for its status (else fails generically); a 2xx passes (this test
+			// has no responseSuccessBody rules).
+			const verdict = async (baseUrl: string, key: string) => {
+				const res = await fetch(`${baseUrl}${request.url}`, { method: request.method, headers: { Authorization: `Bearer ${key}` } });
+				if (res.status >= 200 && res.status < 300) return 'OK';
+				const rule = rules.find((r) => r.type === 'responseCode' && (r.properties as { value: number }).value === res.status);
+				return rule ? (rule.properties as { message: string }).message : `generic ${res.status}`;
+			};
+			const base = `${emu.url}/kyyReactApiServer`;
+			const good = emu.mingyan.config.apiKey;
+			expect(await verdict(base, 'wrong')).toBe('Mingyan refused the API key (HTTP 401)');
+			// The emulator's two readings of an unknown task ID: a "failed" task object, or a 404.
+			emu.mingyan.config.unknownIdStatus = 200;
+			expect(await verdict(base, good)).toBe('OK');
+			emu.mingyan.config.unknownIdStatus = 404;
+			const on404 = await verdict(base, good);
+			expect(on404).toMatch(/^Mingyan answered 404 .*not documented.*Base URL is wrong/);
+			expect(await verdict(base, 'wrong')).toBe('Mingyan refused the API key (HTTP 401)');
+			// A wrong Base URL on the service ("No handler found") gets the same explanation.
+			expect(await verdict(`${base}/v1`, good)).toBe(on404);
+			expect(emu.mingyan.counters.createRequests).toBe(0);
+		} finally {
+			await emu.close();
+		}
+	});
+
+	it('says in the editor what the test assumes about an unknown task ID', () => {
+		const notice = credential.properties.find((p) => p.type === 'notice');
+		expect(notice?.displayName).toMatch(/made-up task ID.*refused key gets 401 or 403.*unknown task ID is not documented.*2xx passes.*404/);
 	});
 });
