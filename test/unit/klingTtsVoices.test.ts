@@ -1,0 +1,59 @@
+import {
+	isTtsVoicePair,
+	labelFromVoiceId,
+	TTS_VOICES,
+	ttsLanguagesOf,
+	ttsVoicePairProblem,
+	ttsVoicesFor,
+} from '../../nodes/KlingAvatar/ttsVoices';
+
+const pairKey = (voiceId: string, language: string) => `${language}:${voiceId}`;
+
+describe('Kling TTS voice catalogue (provider-apis.md §1.7)', () => {
+	it('holds the 27 English and 35 Chinese voices of the facts file, each pair once', () => {
+		expect(ttsVoicesFor('en')).toHaveLength(27);
+		expect(ttsVoicesFor('zh')).toHaveLength(35);
+		const keys = TTS_VOICES.map((v) => pairKey(v.voiceId, v.language));
+		expect(new Set(keys).size).toBe(keys.length);
+	});
+
+	it('keeps the Voice Guide labels for English and makes readable ones from the Chinese ids', () => {
+		const en = Object.fromEntries(ttsVoicesFor('en').map((v) => [v.voiceId, v.voiceName]));
+		expect(en).toMatchObject({ oversea_male1: 'Anchor', genshin_vindi2: 'Sunny', 'reader_en_m-v1': 'The Reader', 'commercial_lady_en_f-v1': 'Commercial Lady' });
+		const zh = Object.fromEntries(ttsVoicesFor('zh').map((v) => [v.voiceId, v.voiceName]));
+		expect(zh.genshin_vindi2).toBe('Genshin Vindi2');
+		expect(zh['diyinnansang_DB_CN_M_04-v2']).toBe('Diyinnansang DB CN M 04 V2');
+		expect(labelFromVoiceId('chat1_female_new-3')).toBe('Chat1 Female New 3');
+	});
+
+	it('lists a language\'s voices sorted by name', () => {
+		const names = ttsVoicesFor('en').map((v) => v.voiceName);
+		expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+		expect(ttsVoicesFor('zh').every((v) => v.language === 'zh')).toBe(true);
+	});
+
+	it('knows that the same id can exist in both languages', () => {
+		expect(ttsLanguagesOf('genshin_vindi2')).toEqual(['en', 'zh']);
+		expect(ttsLanguagesOf('oversea_male1')).toEqual(['en']);
+		expect(ttsLanguagesOf('tiyuxi_xuedi')).toEqual(['zh']);
+		expect(ttsLanguagesOf('no_such_voice')).toEqual([]);
+	});
+
+	it('accepts exactly the catalogue pairs', () => {
+		expect(isTtsVoicePair('oversea_male1', 'en')).toBe(true);
+		expect(isTtsVoicePair('oversea_male1', 'zh')).toBe(false);
+		expect(isTtsVoicePair('Oversea_Male1', 'en')).toBe(false);
+		expect(isTtsVoicePair('mengwa-v1', 'zh')).toBe(true);
+		for (const v of TTS_VOICES) expect(ttsVoicePairProblem(v.voiceId, v.language)).toBeUndefined();
+	});
+
+	it('says which language a mismatched id exists in, or that it exists in none', () => {
+		expect(ttsVoicePairProblem('oversea_male1', 'zh')).toBe(
+			'voice "oversea_male1" is not in Kling\'s text-to-speech voice catalogue for language "zh" (Chinese); it exists only for "en" (English)',
+		);
+		expect(ttsVoicePairProblem('tiyuxi_xuedi', 'en')).toMatch(/for language "en" \(English\); it exists only for "zh" \(Chinese\)$/);
+		expect(ttsVoicePairProblem('emu_preset_newsreader_m1', 'en')).toBe(
+			'voice "emu_preset_newsreader_m1" is not in Kling\'s text-to-speech voice catalogue for language "en" (English); it is in the catalogue for no language',
+		);
+	});
+});
