@@ -1,3 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { INode } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { nameTheVoice } from '../../nodes/KlingAvatar/actions/speech/create.operation';
 import {
 	isTtsVoicePair,
 	labelFromVoiceId,
@@ -55,5 +60,54 @@ describe('Kling TTS voice catalogue (provider-apis.md §1.7)', () => {
 		expect(ttsVoicePairProblem('emu_preset_newsreader_m1', 'en')).toBe(
 			'voice "emu_preset_newsreader_m1" is not in Kling\'s text-to-speech voice catalogue for language "en" (English); it is in the catalogue for no language',
 		);
+	});
+});
+
+describe('examples/ use catalogue voices', () => {
+	const dir = join(__dirname, '../../examples');
+	const speechNodes = readdirSync(dir)
+		.filter((f) => f.endsWith('.json'))
+		.flatMap((file) =>
+			(JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: Array<{ name: string; type: string; parameters: Record<string, unknown> }> }).nodes
+				.filter((n) => n.type.endsWith('.klingAvatar') && n.parameters.resource === 'speech' && (n.parameters.operation ?? 'create') === 'create')
+				.map((n) => [file, n.name, n.parameters] as const),
+		);
+
+	it('has Kling Speech → Create nodes (examples 02 and 03)', () => {
+		expect(speechNodes.map(([file]) => file.slice(0, 2)).sort()).toEqual(['02', '03']);
+	});
+
+	it.each(speechNodes)('%s "%s": its voice and language are a catalogue pair', (_file, _name, parameters) => {
+		expect(ttsVoicePairProblem(String(parameters.voiceId), parameters.voiceLanguage as 'en' | 'zh')).toBeUndefined();
+	});
+});
+
+describe('a refusal from Kling TTS names the voice and the language', () => {
+	const node = { name: 'Kling', type: 'x', typeVersion: 1, position: [0, 0], parameters: {} } as INode;
+	const refusal = (message: string) => new NodeApiError(node, { code: 1201 }, { message, description: 'A parameter is invalid: see the message.' });
+
+	it('"Voice id not found" for a catalogue pair: maybe withdrawn since the snapshot', () => {
+		const error = refusal('Creating speech failed: Kling code 1201 – Voice id not found');
+		nameTheVoice(error, { voice_id: 'oversea_male1', voice_language: 'en' }, undefined);
+		expect(error.message).toBe('Creating speech failed: Kling code 1201 – Voice id not found (voice "oversea_male1", language "en")');
+		expect(error.description).toBe(
+			'A parameter is invalid: see the message. Voice "oversea_male1" is in this node\'s catalogue for "en" (a snapshot of 2026-11-29): Kling may have withdrawn it, so pick another voice.',
+		);
+	});
+
+	it('another 1201 still names the pair, without blaming the voice', () => {
+		const error = refusal('Creating speech failed: Kling code 1201 – text contains unsupported characters');
+		nameTheVoice(error, { voice_id: 'mengwa-v1', voice_language: 'zh' }, undefined);
+		expect(error.message).toMatch(/unsupported characters \(voice "mengwa-v1", language "zh"\)$/);
+		expect(error.description).toBe('A parameter is invalid: see the message.');
+	});
+
+	it('leaves other errors alone', () => {
+		const error = refusal('Creating speech failed: Kling code 5000 – Internal server error');
+		nameTheVoice(error, { voice_id: 'mengwa-v1', voice_language: 'zh' }, undefined);
+		expect(error.message).toBe('Creating speech failed: Kling code 5000 – Internal server error');
+		const validation = new NodeOperationError(node, 'Invalid "Voice" in item 0: voice …');
+		nameTheVoice(validation, { voice_id: 'x', voice_language: 'en' }, 'x');
+		expect(validation.message).toBe('Invalid "Voice" in item 0: voice …');
 	});
 });
