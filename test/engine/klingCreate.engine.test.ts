@@ -127,7 +127,7 @@ describe('Kling Avatar → Create, through the n8n engine against the emulator',
 		const { emulator, engine } = bed;
 		const run = await runNode(engine, klingNode({ resource: 'speech', operation: 'listVoices', returnAll: true }), [{ json: {} }], klingCredentials(emulator));
 		expect(run.status).toBe('success');
-		expect(jsonOf(run).map((v) => v.voiceId)).toContain('oversea_male1');
+		expect(jsonOf(run).map((v) => v.voiceId)).toContain(emulator.kling.voices[0].voice_id);
 	});
 
 	it('works with an API key and a CometAPI-style custom base URL', async () => {

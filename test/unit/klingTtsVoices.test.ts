@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INode } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { KLING_CUSTOM_VOICES, KLING_PRESET_VOICES, KLING_TTS_VOICES } from '../../emulator/klingVoices';
 import { nameTheVoice } from '../../nodes/KlingAvatar/actions/speech/create.operation';
 import {
 	isTtsVoicePair,
@@ -20,6 +21,15 @@ describe('Kling TTS voice catalogue (provider-apis.md §1.7)', () => {
 		expect(ttsVoicesFor('zh')).toHaveLength(35);
 		const keys = TTS_VOICES.map((v) => pairKey(v.voiceId, v.language));
 		expect(new Set(keys).size).toBe(keys.length);
+	});
+
+	it('is the same list as the emulator\'s own copy (ids, languages, English labels)', () => {
+		const node = TTS_VOICES.map((v) => pairKey(v.voiceId, v.language)).sort();
+		const emulator = KLING_TTS_VOICES.map((v) => pairKey(v.voice_id, v.language)).sort();
+		expect(node).toEqual(emulator);
+		const nodeEn = Object.fromEntries(ttsVoicesFor('en').map((v) => [v.voiceId, v.voiceName]));
+		const emulatorEn = Object.fromEntries(KLING_TTS_VOICES.filter((v) => v.language === 'en').map((v) => [v.voice_id, v.voice_name]));
+		expect(nodeEn).toEqual(emulatorEn);
 	});
 
 	it('keeps the Voice Guide labels for English and makes readable ones from the Chinese ids', () => {
@@ -60,6 +70,10 @@ describe('Kling TTS voice catalogue (provider-apis.md §1.7)', () => {
 		expect(ttsVoicePairProblem('emu_preset_newsreader_m1', 'en')).toBe(
 			'voice "emu_preset_newsreader_m1" is not in Kling\'s text-to-speech voice catalogue for language "en" (English); it is in the catalogue for no language',
 		);
+	});
+
+	it('the emulator\'s preset and custom voices are not TTS voices (TTS refuses them, §6.1)', () => {
+		for (const v of [...KLING_PRESET_VOICES, ...KLING_CUSTOM_VOICES]) expect(ttsLanguagesOf(v.voice_id)).toEqual([]);
 	});
 });
 
