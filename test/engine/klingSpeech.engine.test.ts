@@ -117,3 +117,45 @@ describe('Kling Speech → Create: voices of the TTS catalogue only', () => {
 		expect(emulator.kling.audios()).toEqual([expect.objectContaining({ voiceId: 'mengwa-v1', voiceLanguage: 'zh' })]);
 	});
 });
+
+describe('Kling Speech → List Voices', () => {
+	let bed: TestBed;
+	beforeAll(async () => {
+		bed = await startTestBed();
+	});
+	afterAll(async () => bed?.close());
+	beforeEach(() => bed.emulator.reset());
+
+	it('by default returns the TTS catalogue (voiceId, voiceName, language) without asking Kling', async () => {
+		const { emulator, engine } = bed;
+		const run = await runNode(engine, klingNode({ resource: 'speech', operation: 'listVoices', returnAll: true }), [{ json: {} }], klingCredentials(emulator));
+		expect(run.status).toBe('success');
+		const voices = jsonOf(run);
+		const pairs = voices.map((v) => `${v.language}:${v.voiceId}`).sort();
+		expect(pairs).toEqual(emulator.kling.ttsVoices.map((v) => `${v.language}:${v.voice_id}`).sort());
+		expect(voices).toContainEqual({ voiceId: 'oversea_male1', voiceName: 'Anchor', language: 'en' });
+		expect(emulator.kling.requests).toEqual([]);
+	});
+
+	it('filters the catalogue by language and honours Limit', async () => {
+		const { emulator, engine } = bed;
+		const zh = await runNode(engine, klingNode({ resource: 'speech', operation: 'listVoices', language: 'zh', returnAll: true }), [{ json: {} }], klingCredentials(emulator));
+		expect(jsonOf(zh)).toHaveLength(35);
+		expect(jsonOf(zh).every((v) => v.language === 'zh')).toBe(true);
+		const limited = await runNode(engine, klingNode({ resource: 'speech', operation: 'listVoices', language: 'en', returnAll: false, limit: 3 }), [{ json: {} }], klingCredentials(emulator));
+		expect(jsonOf(limited)).toHaveLength(3);
+	});
+
+	it.each([
+		['presets', '/v1/general/presets-voices'],
+		['custom', '/v1/general/custom-voices'],
+	])('lists the account\'s %s voices from %s', async (voiceList, path) => {
+		const { emulator, engine } = bed;
+		const run = await runNode(engine, klingNode({ resource: 'speech', operation: 'listVoices', voiceList, returnAll: true }), [{ json: {} }], klingCredentials(emulator));
+		expect(run.status).toBe('success');
+		const expected = voiceList === 'presets' ? emulator.kling.voices : [{ voice_id: 'emu_custom_my_voice_1', voice_name: 'My voice' }];
+		expect(jsonOf(run).map((v) => [v.voiceId, v.voiceName])).toEqual(expected.map((v) => [v.voice_id, v.voice_name]));
+		expect(jsonOf(run)[0]).toEqual({ voiceId: expect.any(String), voiceName: expect.any(String), trialUrl: `${emulator.url}/assets/voice.mp3`, ownedBy: expect.any(String) });
+		expect(emulator.kling.requests.map((r) => r.path)).toEqual([path]);
+	});
+});
