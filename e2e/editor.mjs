@@ -11,8 +11,9 @@
 //                       our SVG icon (the served file is ours, the <img> has loaded)
 //   c  credentials      each imported emulator credential tests OK; a copy with a wrong key fails
 //                       and the editor shows the message the credential test returned
-//   d  dropdowns        Kling Speech → Create lists the voices, Akool Talking Avatar Video →
-//                       Create lists the avatars, both loaded from the emulator
+//   d  dropdowns        Kling Speech → Create lists the TTS catalogue voices of the chosen
+//                       Language (English, then Chinese), each once, without asking Kling;
+//                       Akool Talking Avatar Video → Create lists the avatars from the emulator
 //   e  example-01       example 01 runs from "Execute workflow"; the Kling node's output panel
 //                       shows the video binary (and it plays)
 //   f  error-output     Kling Create with On Error → "Continue (using error output)", 3 items,
@@ -442,7 +443,7 @@ async function runVersion(version, tarball) {
 			}
 		});
 
-		await rec.step('d', 'dropdowns load from the emulator: Kling voices, Akool avatars', async () => {
+		await rec.step('d', 'dropdowns: Kling voices of the chosen language, Akool avatars from the emulator', async () => {
 			await page.goto(`${server.url}/workflow/new`);
 			await page.locator(tid('canvas')).waitFor();
 			// What n8n answered to the editor's option requests (for the notes below).
@@ -458,19 +459,52 @@ async function runVersion(version, tarball) {
 				const a = optionAnswers.filter((x) => x.method === method && x.status >= 400).at(-1);
 				rec.note(`the field first showed "${text}": the editor asked ${method} ${a ? `with credentials [${a.credentials}] and n8n answered HTTP ${a.status} "${a.message}"` : '(no failed request seen)'}; reloaded with the field's "Refresh List"`);
 			};
+			// The Voice list is Kling's TTS voice catalogue for the chosen Language, built into the node
+			// (no request to Kling): the emulator's own copy of the catalogue is the expectation.
 			const voiceCalls = emulator.kling.counters.voiceRequests;
+			const voiceAnswers = () => optionAnswers.filter((a) => a.method === 'getTtsVoices');
 			await addNodeAction(page, 'Kling', 'Kling Avatar', 'Create speech');
 			await selectCredential(page, creds.klingApi.id);
-			await waitUntil('the editor to ask for the voice list', () => optionAnswers.some((a) => a.method === 'getVoices'));
+			await waitUntil('the editor to ask for the voice list', () => voiceAnswers().length > 0);
 			await sleep(300);
-			const expectedVoices = emulator.kling.voices.map((v) => `${v.voice_name} (${v.voice_id})`);
-			const voices = await dropdownOptions(page, 'voiceId', { minimum: new Set(expectedVoices).size, onError: whyError('getVoices') });
-			await rec.shot('kling voices');
-			const missing = expectedVoices.filter((v) => !voices.includes(v));
-			rec.check('kling-voices', missing.length === 0 && emulator.kling.counters.voiceRequests > voiceCalls, `${voices.length} options (${[...new Set(voices)].length} distinct), emulator voice list asked ${emulator.kling.counters.voiceRequests - voiceCalls}x${missing.length ? `; missing: ${missing.join(', ')}` : ''}`);
-			const dupes = voices.filter((v, i) => voices.indexOf(v) !== i);
-			if (dupes.length) rec.note(`the voice list shows the same entry twice: ${[...new Set(dupes)].join(', ')} (the emulator has these voice ids in both languages; Language is ${await page.locator(`${tid('parameter-input-voiceLanguage')} input`).inputValue().catch(() => '?')})`);
-			await pickOption(page, 'voiceId', voices[0]);
+			/** Reads the Voice dropdown and checks it against the catalogue of one language. */
+			const checkVoices = async (language, languageName) => {
+				const catalogue = emulator.kling.ttsVoices.filter((v) => v.language === language);
+				const expectedIds = catalogue.map((v) => v.voice_id).sort();
+				// Each option reads "<name> (<voice id>)".
+				const parse = (text) => /^(.+?) \(([^()\s]+)\)/.exec(text);
+				const texts = await dropdownOptions(page, 'voiceId', { minimum: catalogue.length, onError: whyError('getTtsVoices') });
+				const ids = texts.map((t) => parse(t)?.[2] ?? `unparsed:${t}`);
+				const shownLanguage = await page.locator(`${tid('parameter-input-voiceLanguage')} input`).inputValue().catch(() => '?');
+				const dupes = [...new Set(texts.filter((t, i) => texts.indexOf(t) !== i).concat(ids.filter((id, i) => ids.indexOf(id) !== i)))];
+				const missing = expectedIds.filter((id) => !ids.includes(id));
+				const extra = ids.filter((id) => !expectedIds.includes(id));
+				// English options carry the Voice Guide labels.
+				const wrongNames = catalogue.filter((v) => v.voice_name && !texts.some((t) => parse(t)?.[1] === v.voice_name && parse(t)?.[2] === v.voice_id)).map((v) => v.voice_id);
+				rec.check(
+					`kling-voices:${language}`,
+					shownLanguage === languageName && texts.length === catalogue.length && !dupes.length && !missing.length && !extra.length && !wrongNames.length,
+					`Language "${shownLanguage}": ${texts.length} options, ${catalogue.length} catalogue voices${dupes.length ? `; duplicates: ${dupes.join(', ')}` : ''}${missing.length ? `; missing: ${missing.join(', ')}` : ''}${extra.length ? `; not in the catalogue: ${extra.join(', ')}` : ''}${wrongNames.length ? `; wrong names: ${wrongNames.join(', ')}` : ''}`,
+				);
+				return texts;
+			};
+			const english = await checkVoices('en', 'English');
+			await rec.shot('kling voices english');
+			await pickOption(page, 'voiceId', english.find((t) => t.startsWith('Anchor (oversea_male1)')) ?? english[0]);
+			// Changing Language reloads the list (loadOptionsDependsOn).
+			const answersBefore = voiceAnswers().length;
+			await dropdownOptions(page, 'voiceLanguage', { minimum: 2 });
+			await pickOption(page, 'voiceLanguage', 'Chinese');
+			await waitUntil('the editor to ask for the voice list again after the language changed', () => voiceAnswers().length > answersBefore);
+			await sleep(300);
+			const chinese = await checkVoices('zh', 'Chinese');
+			await rec.shot('kling voices chinese');
+			rec.check(
+				'kling-voices-no-request',
+				emulator.kling.counters.voiceRequests === voiceCalls && voiceAnswers().every((a) => a.status === 200),
+				`${voiceAnswers().length} getTtsVoices answers (HTTP ${[...new Set(voiceAnswers().map((a) => a.status))].join(', ')}); Kling voice lists asked ${emulator.kling.counters.voiceRequests - voiceCalls}x`,
+			);
+			await pickOption(page, 'voiceId', chinese[0]);
 			await closeNdv(page);
 
 			const avatarCalls = Object.entries(emulator.akool.counters.byPath).filter(([p]) => /avatar/i.test(p)).reduce((n, [, v]) => n + v, 0);

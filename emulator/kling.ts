@@ -1,5 +1,5 @@
 /**
- * Kling AI emulator: avatar image2video (create / query one / query list), TTS, preset voices,
+ * Kling AI emulator: avatar image2video (create / query one / query list), TTS, preset and custom voices,
  * account costs, result files, callbacks, plus a control surface for tests (config, faults,
  * counters, task inspection). Follows /work/shared/provider-apis.md §1. Dev-only code.
  *
@@ -17,6 +17,8 @@ import { probeImage } from '../nodes/shared/media/probeImage';
 import { destroySocket, fetchBuffer, isLocalUrl, postJson, queryInt, requestId, sendFile, sendJson, sleep } from './http';
 import type { Req, Res } from './http';
 import { verifyHs256 } from './jwt';
+import type { KlingTtsVoice, KlingVoice } from './klingVoices';
+import { isKlingTtsPair, KLING_CUSTOM_VOICES, KLING_PRESET_VOICES, KLING_TTS_VOICES } from './klingVoices';
 import type { EmulatorContext, ProviderHandler } from './server';
 
 // ───────────────────────────── public types ─────────────────────────────
@@ -117,6 +119,7 @@ export interface KlingCounters {
 	getRequests: number;
 	listRequests: number;
 	ttsRequests: number;
+	/** presets-voices and custom-voices requests. */
 	voiceRequests: number;
 	/** Result video downloads (GET/HEAD /files/kling/<id>.mp4). */
 	downloads: number;
@@ -155,11 +158,8 @@ export interface KlingAudio {
 	createdAt: number;
 }
 
-export interface KlingVoice {
-	voice_id: string;
-	voice_name: string;
-	language: 'zh' | 'en';
-}
+export type { KlingTtsVoice, KlingVoice } from './klingVoices';
+export { KLING_CUSTOM_VOICES, KLING_PRESET_VOICES, KLING_TTS_VOICES } from './klingVoices';
 
 export interface KlingEmulator extends ProviderHandler {
 	/** Mutable at runtime (replace it or change fields). */
@@ -178,8 +178,10 @@ export interface KlingEmulator extends ProviderHandler {
 	/** Faults not consumed yet. */
 	pendingFaults(): KlingFault[];
 	clearFaults(): void;
-	/** The preset voices served by /v1/general/presets-voices and accepted by TTS. */
+	/** The preset voices served by /v1/general/presets-voices (TTS refuses them). */
 	readonly voices: readonly KlingVoice[];
+	/** The TTS voice catalogue: the only (voice_id, voice_language) pairs TTS accepts. */
+	readonly ttsVoices: readonly KlingTtsVoice[];
 	/** Clears tasks, audios, counters, request log, callbacks and faults; restores the startup config. */
 	reset(): void;
 	close(): void;
@@ -199,20 +201,6 @@ export const KLING_DEFAULT_CONFIG: Readonly<KlingConfig> = Object.freeze({
 	shouldFail: (task: KlingTask) => (task.prompt.includes('[[fail]]') ? 'Failure to pass the risk control system' : null),
 	latencyMs: 0,
 });
-
-/** A handful of real preset voice ids (provider-apis.md §1.7); the same id may exist in both languages. */
-export const KLING_PRESET_VOICES: readonly KlingVoice[] = Object.freeze([
-	{ voice_id: 'oversea_male1', voice_name: 'Anchor', language: 'en' },
-	{ voice_id: 'commercial_lady_en_f-v1', voice_name: 'Commercial Lady', language: 'en' },
-	{ voice_id: 'reader_en_m-v1', voice_name: 'The Reader', language: 'en' },
-	{ voice_id: 'genshin_vindi2', voice_name: 'Sunny', language: 'en' },
-	{ voice_id: 'ai_shatang', voice_name: 'Blossom', language: 'en' },
-	{ voice_id: 'calm_story1', voice_name: 'Lore', language: 'en' },
-	{ voice_id: 'genshin_vindi2', voice_name: 'Sunny', language: 'zh' },
-	{ voice_id: 'ai_shatang', voice_name: 'Blossom', language: 'zh' },
-	{ voice_id: 'zhinen_xuesheng', voice_name: 'Sage', language: 'zh' },
-	{ voice_id: 'ai_kaiya', voice_name: 'Shine', language: 'zh' },
-] as KlingVoice[]);
 
 /** HTTP status for each Kling code (provider-apis.md §1.3). */
 export const KLING_HTTP_STATUS: Readonly<Record<number, number>> = Object.freeze({
@@ -248,7 +236,7 @@ const invalid = (message: string) => new KlingError(1201, message);
 
 // ───────────────────────────── implementation ─────────────────────────────
 
-type Route = 'create' | 'get' | 'list' | 'tts' | 'voices' | 'costs' | 'download' | 'tts-file';
+type Route = 'create' | 'get' | 'list' | 'tts' | 'voices' | 'custom-voices' | 'costs' | 'download' | 'tts-file';
 
 interface TaskRecord {
 	seq: number;
@@ -302,6 +290,7 @@ class KlingEmulatorImpl implements KlingEmulator {
 	readonly requests: KlingRequestLogEntry[] = [];
 	readonly callbacks: KlingCallbackDelivery[] = [];
 	readonly voices = KLING_PRESET_VOICES;
+	readonly ttsVoices = KLING_TTS_VOICES;
 
 	private readonly startupConfig: KlingConfig;
 	private records: TaskRecord[] = [];
@@ -465,7 +454,7 @@ class KlingEmulatorImpl implements KlingEmulator {
 		else if (route === 'get') c.getRequests++;
 		else if (route === 'list') c.listRequests++;
 		else if (route === 'tts') c.ttsRequests++;
-		else if (route === 'voices') c.voiceRequests++;
+		else if (route === 'voices' || route === 'custom-voices') c.voiceRequests++;
 		else if (route === 'download') c.downloads++;
 	}
 
@@ -505,7 +494,9 @@ class KlingEmulatorImpl implements KlingEmulator {
 			case 'tts':
 				return this.tts(account, body);
 			case 'voices':
-				return this.presetVoices(url);
+				return this.voiceList(url, 'presets-voices', KLING_PRESET_VOICES);
+			case 'custom-voices':
+				return this.voiceList(url, 'custom-voices', KLING_CUSTOM_VOICES);
 			case 'costs':
 				return this.costs(account, url);
 			default:
@@ -827,9 +818,8 @@ class KlingEmulatorImpl implements KlingEmulator {
 			speed = Math.round(Math.min(2, Math.max(0.8, body.voice_speed)) * 10) / 10;
 		}
 		void speed;
-		if (!KLING_PRESET_VOICES.some((v) => v.voice_id === voiceId && v.language === language)) {
-			throw invalid('Voice id not found');
-		}
+		// Only TTS catalogue pairs; presets/custom ids and mismatched pairs get 1201 (provider-apis.md §6.1).
+		if (!isKlingTtsPair(voiceId, language)) throw invalid('Voice id not found');
 		const durationSeconds = (await this.voiceDuration()) ?? 3;
 		const now = Date.now();
 		const audioId = randomUUID();
@@ -861,21 +851,16 @@ class KlingEmulatorImpl implements KlingEmulator {
 		}
 	}
 
-	private presetVoices(url: URL): unknown {
+	/** presets-voices / custom-voices: one `data[]` entry whose task_result holds the page of voices (S8). */
+	private voiceList(url: URL, taskId: string, all: readonly KlingVoice[]): unknown {
 		const pageNum = queryInt(url, 'pageNum') ?? 1;
 		const pageSize = queryInt(url, 'pageSize') ?? 30;
 		if (!Number.isInteger(pageNum) || pageNum < 1 || pageNum > 1000) throw invalid('pageNum must be an integer between 1 and 1000');
 		if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 500) throw invalid('pageSize must be an integer between 1 and 500');
 		const trial = `${this.ctx.baseUrl()}/assets/voice.mp3`;
-		const voices = KLING_PRESET_VOICES.slice((pageNum - 1) * pageSize, pageNum * pageSize).map((v) => ({
-			voice_id: v.voice_id,
-			voice_name: v.voice_name,
-			trial_url: trial,
-			owned_by: 'kling',
-			language: v.language,
-		}));
+		const voices = all.slice((pageNum - 1) * pageSize, pageNum * pageSize).map((v) => ({ ...v, trial_url: trial }));
 		const now = Date.now();
-		return [{ task_id: 'presets-voices', task_status: 'succeed', task_result: { voices }, created_at: now, updated_at: now }];
+		return [{ task_id: taskId, task_status: 'succeed', task_result: { voices }, created_at: now, updated_at: now }];
 	}
 
 	private costs(account: string, url: URL): unknown {
@@ -1002,6 +987,7 @@ function matchRoute(method: string, p: string): RouteMatch {
 	}
 	if (p === '/v1/audio/tts') return method === 'POST' ? { route: 'tts' } : 'bad-method';
 	if (p === '/v1/general/presets-voices') return isGet ? { route: 'voices' } : 'bad-method';
+	if (p === '/v1/general/custom-voices') return isGet ? { route: 'custom-voices' } : 'bad-method';
 	if (p === '/account/costs') return isGet ? { route: 'costs' } : 'bad-method';
 	if (p.startsWith('/files/kling/tts/')) {
 		const rest = p.slice('/files/kling/tts/'.length);

@@ -4,7 +4,7 @@ import * as avatarVideo from './actions/avatarVideo/AvatarVideo.resource';
 import { router } from './actions/router';
 import { subtitleFrom } from '../shared/subtitle';
 import * as speech from './actions/speech/Speech.resource';
-import { getVoices } from './methods/loadOptions';
+import { getTtsVoices } from './methods/loadOptions';
 
 const properties: INodeProperties[] = [
 	{
@@ -45,7 +45,7 @@ export class KlingAvatar implements INodeType {
 		properties,
 	};
 
-	methods = { loadOptions: { getVoices } };
+	methods = { loadOptions: { getTtsVoices } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

@@ -2,7 +2,9 @@ import type { IDataObject } from 'n8n-workflow';
 import { toSeconds } from '../shared/task';
 
 export const TTS_PATH = '/v1/audio/tts';
+/** The account's voice lists (provider-apis.md §1.7, S8). TTS takes none of their ids (§6.1): its voices are in ttsVoices.ts. */
 export const VOICES_PATH = '/v1/general/presets-voices';
+export const CUSTOM_VOICES_PATH = '/v1/general/custom-voices';
 
 export interface KlingVoice {
 	voiceId: string;
@@ -11,7 +13,7 @@ export interface KlingVoice {
 	ownedBy: string | null;
 }
 
-/** Flattens the preset-voice list: `data[].task_result.voices[]`. */
+/** Flattens a preset- or custom-voice list: `data[].task_result.voices[]`. */
 export function parseVoices(data: unknown): KlingVoice[] {
 	const groups = Array.isArray(data) ? (data as IDataObject[]) : [];
 	const voices: KlingVoice[] = [];

@@ -305,18 +305,46 @@ describe('avatar tasks', () => {
 });
 
 describe('TTS and voices', () => {
-	it('lists preset voices', async () => {
-		const r = await api('/v1/general/presets-voices?pageNum=1&pageSize=100');
-		expect(r.status).toBe(200);
-		const voices = r.json.data[0].task_result.voices;
-		expect(r.json.data[0].task_status).toBe('succeed');
-		expect(voices).toEqual(
-			expect.arrayContaining([
-				expect.objectContaining({ voice_id: 'oversea_male1', language: 'en', owned_by: 'kling' }),
-				expect.objectContaining({ voice_id: 'genshin_vindi2', language: 'zh' }),
-			]),
-		);
-		expect(emu.kling.counters.voiceRequests).toBe(1);
+	it('lists preset and custom voices (S8 shape), none of which TTS takes', async () => {
+		const presets = await api('/v1/general/presets-voices?pageNum=1&pageSize=100');
+		expect(presets.status).toBe(200);
+		expect(presets.json.data[0].task_status).toBe('succeed');
+		const voices = presets.json.data[0].task_result.voices;
+		expect(voices.length).toBe(emu.kling.voices.length);
+		expect(voices[0]).toEqual({ voice_id: expect.any(String), voice_name: expect.any(String), trial_url: `${base}/assets/voice.mp3`, owned_by: 'kling' });
+		const custom = await api('/v1/general/custom-voices?pageNum=1&pageSize=30');
+		expect(custom.json.data[0].task_result.voices).toEqual([expect.objectContaining({ voice_id: 'emu_custom_my_voice_1', owned_by: expect.not.stringMatching(/^kling$/) })]);
+		expect((await api('/v1/general/presets-voices?pageNum=2&pageSize=100')).json.data[0].task_result.voices).toEqual([]);
+		expect(emu.kling.counters.voiceRequests).toBe(3);
+
+		for (const v of [...voices, ...custom.json.data[0].task_result.voices]) {
+			for (const voice_language of ['en', 'zh']) {
+				const r = await api('/v1/audio/tts', { body: { text: 'hi', voice_id: v.voice_id, voice_language } });
+				expect([v.voice_id, r.status, r.json.code, r.json.message]).toEqual([v.voice_id, 400, 1201, 'Voice id not found']);
+			}
+		}
+		expect(emu.kling.audios()).toEqual([]);
+	});
+
+	it('TTS accepts exactly the catalogue pairs (provider-apis.md §1.7): the same id may exist in both languages', async () => {
+		expect(emu.kling.ttsVoices.filter((v) => v.language === 'en')).toHaveLength(27);
+		expect(emu.kling.ttsVoices.filter((v) => v.language === 'zh')).toHaveLength(35);
+		for (const v of emu.kling.ttsVoices) {
+			const r = await api('/v1/audio/tts', { body: { text: 'hi', voice_id: v.voice_id, voice_language: v.language } });
+			expect([v.voice_id, v.language, r.status, r.json.code]).toEqual([v.voice_id, v.language, 200, 0]);
+		}
+		const refused: Array<[string, string]> = [
+			['oversea_male1', 'zh'], // English-only id
+			['tiyuxi_xuedi', 'en'], // Chinese-only id
+			['OVERSEA_MALE1', 'en'],
+			['no_such_voice', 'en'],
+		];
+		for (const [voice_id, voice_language] of refused) {
+			const r = await api('/v1/audio/tts', { body: { text: 'hi', voice_id, voice_language } });
+			expect([voice_id, r.status, r.json.code, r.json.message, typeof r.json.request_id]).toEqual([voice_id, 400, 1201, 'Voice id not found', 'string']);
+		}
+		const both = emu.kling.audios().filter((a) => a.voiceId === 'genshin_vindi2').map((a) => a.voiceLanguage).sort();
+		expect(both).toEqual(['en', 'zh']);
 	});
 
 	it('TTS issues an audio_id that create accepts; mismatched voice → "Voice id not found"', async () => {

@@ -124,12 +124,12 @@ const CASES: Case[] = [
 			bed.emulator.kling.inject({ route: 'any', fault: 'http500' });
 			return {};
 		},
-		node: () => klingNode({ resource: 'speech', operation: 'listVoices', returnAll: false, limit: 2 }),
+		node: () => klingNode({ resource: 'speech', operation: 'listVoices', voiceList: 'presets', returnAll: false, limit: 2 }),
 		credentials: (e) => klingCredentials(e),
 		items: () => [{ json: row(0) }, { json: row(1) }],
 		failed: [0],
 		task: false,
-		check: (errors) => expect(errors.get(0)?.message).toMatch(/Listing voices failed/),
+		check: (errors) => expect(errors.get(0)?.message).toMatch(/Listing preset voices failed/),
 	},
 	{
 		name: 'Akool: Talking Avatar Video → Create',

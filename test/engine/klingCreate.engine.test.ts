@@ -123,11 +123,11 @@ describe('Kling Avatar → Create, through the n8n engine against the emulator',
 		expect(emulator.kling.tasks()[0].body).not.toHaveProperty('sound_file');
 	});
 
-	it('lists the preset voices', async () => {
+	it('lists the voices Speech → Create takes (the TTS catalogue; more in klingSpeech.engine.test.ts)', async () => {
 		const { emulator, engine } = bed;
 		const run = await runNode(engine, klingNode({ resource: 'speech', operation: 'listVoices', returnAll: true }), [{ json: {} }], klingCredentials(emulator));
 		expect(run.status).toBe('success');
-		expect(jsonOf(run).map((v) => v.voiceId)).toContain('oversea_male1');
+		expect(jsonOf(run)).toContainEqual({ voiceId: 'oversea_male1', voiceName: 'Anchor', language: 'en' });
 	});
 
 	it('works with an API key and a CometAPI-style custom base URL', async () => {

@@ -1,42 +1,54 @@
-import type { IHttpRequestOptions, ILoadOptionsFunctions } from 'n8n-workflow';
-import { KlingApi } from '../../credentials/KlingApi.credentials';
-import { getVoices } from '../../nodes/KlingAvatar/methods/loadOptions';
-import type { Emulator } from '../../emulator/server';
-import { startEmulator } from '../../emulator/server';
+import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
+import { getTtsVoices } from '../../nodes/KlingAvatar/methods/loadOptions';
+import { TTS_VOICES, ttsVoicesFor } from '../../nodes/KlingAvatar/ttsVoices';
 
-/** A load-options context whose HTTP helper signs with the real credential and asks the emulator. */
-function contextFor(emu: Emulator, credentials: Record<string, string>): ILoadOptionsFunctions {
+/**
+ * A load-options context that only knows the node's current parameters, as n8n passes them
+ * (an expression stays the raw `={{ … }}` text). Anything else, credentials and HTTP included, throws.
+ */
+function contextFor(parameters: Record<string, unknown>): ILoadOptionsFunctions {
+	const refuse = () => {
+		throw new Error('the voice list must not ask for credentials or send requests');
+	};
 	return {
 		getNode: () => ({ name: 'Kling', credentials: {} }),
-		getCredentials: async () => credentials,
-		helpers: {
-			async httpRequestWithAuthentication(_type: string, o: IHttpRequestOptions) {
-				const signed = await new KlingApi().authenticate(credentials, o);
-				const url = new URL(o.url);
-				for (const [k, v] of Object.entries(o.qs ?? {})) url.searchParams.set(k, String(v));
-				const res = await fetch(url, { headers: signed.headers as Record<string, string> });
-				const body = await res.json();
-				return o.returnFullResponse ? { statusCode: res.status, body } : body;
-			},
-		},
+		getCurrentNodeParameter: (name: string) => parameters[name],
+		getCredentials: refuse,
+		helpers: { httpRequest: refuse, httpRequestWithAuthentication: refuse },
 	} as unknown as ILoadOptionsFunctions;
 }
 
-describe('Kling voice list (load options)', () => {
-	let emu: Emulator;
-	beforeAll(async () => (emu = await startEmulator()));
-	afterAll(async () => emu.close());
-	const creds = (secretKey: string) => ({ authentication: 'accessKey', accessKey: emu.kling.config.accessKey, secretKey, region: 'custom', baseUrl: emu.url });
+const load = (parameters: Record<string, unknown>): Promise<INodePropertyOptions[]> => getTtsVoices.call(contextFor(parameters));
+const distinct = <T>(list: T[]) => new Set(list).size === list.length;
 
-	it('lists the voices with a good credential', async () => {
-		const options = await getVoices.call(contextFor(emu, creds(emu.kling.config.secretKey)));
-		expect(options.length).toBeGreaterThan(3);
-		expect(options[0]).toEqual({ name: expect.stringMatching(/\(.+\)$/), value: expect.any(String) });
+describe('Kling Speech → Create voice list (load options)', () => {
+	it.each(['en', 'zh'] as const)('lists the catalogue voices for language %s, each once, without credentials', async (language) => {
+		const options = await load({ voiceLanguage: language, voiceId: '' });
+		const expected = ttsVoicesFor(language);
+		expect(options.map((o) => o.value)).toEqual(expected.map((v) => v.voiceId));
+		expect(options.map((o) => o.name)).toEqual(expected.map((v) => `${v.voiceName} (${v.voiceId})`));
+		expect(distinct(options.map((o) => o.value))).toBe(true);
+		expect(distinct(options.map((o) => o.name))).toBe(true);
 	});
 
-	it('with a wrong secret, names Kling\'s code and message and what to do', async () => {
-		const error = await getVoices.call(contextFor(emu, creds('wrong-secret'))).catch((e: Error) => e);
-		expect((error as Error).message).toBe('Could not load the Kling voice list: Kling code 1002 – Authorization is invalid');
-		expect((error as { description?: string }).description).toMatch(/check the keys and the region/);
+	it('names English voices by their Voice Guide labels, with the id visible', async () => {
+		const options = await load({ voiceLanguage: 'en' });
+		expect(options).toContainEqual({ name: 'Anchor (oversea_male1)', value: 'oversea_male1' });
+		expect(options.map((o) => o.value)).not.toContain('tiyuxi_xuedi');
+	});
+
+	it('a Chinese voice that also exists in English gets its own label in Chinese mode', async () => {
+		const options = await load({ voiceLanguage: 'zh' });
+		expect(options).toContainEqual(expect.objectContaining({ name: 'Genshin Vindi2 (genshin_vindi2)', value: 'genshin_vindi2' }));
+		expect(options.map((o) => o.value)).not.toContain('oversea_male1');
+	});
+
+	it('when Language is an expression, offers every catalogue id once, with the languages it exists in', async () => {
+		const options = await load({ voiceLanguage: '={{ $json.lang }}' });
+		const ids = [...new Set(TTS_VOICES.map((v) => v.voiceId))];
+		expect(options.map((o) => o.value).sort()).toEqual(ids.sort());
+		expect(distinct(options.map((o) => o.name))).toBe(true);
+		expect(options.find((o) => o.value === 'genshin_vindi2')?.description).toBe('For English and Chinese; the Language must match at run time');
+		expect(options.find((o) => o.value === 'oversea_male1')?.description).toBe('For English; the Language must match at run time');
 	});
 });

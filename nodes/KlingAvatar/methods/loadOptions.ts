@@ -1,37 +1,29 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import { klingBaseUrl } from '../baseUrl';
-import { parseVoices, VOICES_PATH } from '../speech';
-import { KLING_CREDENTIAL, klingAdvice } from '../transport';
+import type { TtsLanguage } from '../ttsVoices';
+import { TTS_LANGUAGE_NAMES, TTS_LANGUAGES, TTS_VOICES, ttsLanguagesOf, ttsVoicesFor } from '../ttsVoices';
 
-/** Kling's preset voices for the Voice field. A refusal names Kling's code, its message and what to do. */
-export async function getVoices(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	const credentials = await this.getCredentials(KLING_CREDENTIAL);
-	let response: { statusCode: number; body: unknown };
-	try {
-		response = (await this.helpers.httpRequestWithAuthentication.call(this, KLING_CREDENTIAL, {
-			method: 'GET',
-			url: `${klingBaseUrl(credentials.region, credentials.baseUrl)}${VOICES_PATH}`,
-			qs: { pageNum: 1, pageSize: 500 },
-			json: true,
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-		})) as { statusCode: number; body: unknown };
-	} catch (error) {
-		throw new NodeApiError(this.getNode(), error as never, {
-			message: `Could not load the Kling voice list: no answer from ${klingBaseUrl(credentials.region, credentials.baseUrl)}`,
-			description: 'Check the credential\'s Region or Base URL, and that n8n can reach it.',
+/**
+ * The Voice field of Speech → Create: Kling's TTS voice catalogue (ttsVoices.ts) for the chosen
+ * Language, one option per voice, named "<label> (<voice id>)". Built into the node, so it needs
+ * no credential and no request; presets-voices ids would be refused by TTS (provider-apis.md §6.1).
+ *
+ * n8n passes the Language field as it is: when it is an expression (`={{ … }}`), the language is
+ * only known at run time, so every catalogue id is offered once, with the languages it exists in.
+ */
+export async function getTtsVoices(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	const language = this.getCurrentNodeParameter('voiceLanguage');
+	if (TTS_LANGUAGES.includes(language as TtsLanguage)) {
+		return ttsVoicesFor(language as TtsLanguage).map((v) => ({ name: `${v.voiceName} (${v.voiceId})`, value: v.voiceId }));
+	}
+	const byId = new Map<string, INodePropertyOptions>();
+	for (const v of TTS_VOICES) {
+		if (byId.has(v.voiceId)) continue;
+		const languages = ttsLanguagesOf(v.voiceId);
+		byId.set(v.voiceId, {
+			name: `${v.voiceName} (${v.voiceId})`,
+			value: v.voiceId,
+			description: `For ${languages.map((l) => TTS_LANGUAGE_NAMES[l]).join(' and ')}; the Language must match at run time`,
 		});
 	}
-	const envelope = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as { code?: unknown; message?: unknown; data?: unknown };
-	if (response.statusCode >= 300 || envelope.code !== 0) {
-		const code = typeof envelope.code === 'number' ? envelope.code : undefined;
-		const said = typeof envelope.message === 'string' && envelope.message ? ` – ${envelope.message}` : '';
-		throw new NodeOperationError(this.getNode(), `Could not load the Kling voice list: Kling ${code !== undefined ? `code ${code}` : `HTTP ${response.statusCode}`}${said}`, {
-			description: klingAdvice(code) ?? `Kling answered HTTP ${response.statusCode}. Test the credential to see what is wrong with it.`,
-		});
-	}
-	return parseVoices(envelope.data)
-		.map((v) => ({ name: `${v.voiceName} (${v.voiceId})`, value: v.voiceId }))
-		.sort((a, b) => a.name.localeCompare(b.name));
+	return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -21,7 +21,7 @@ export const description: INodeProperties[] = [
 			{
 				name: 'List Voices',
 				value: 'listVoices',
-				description: 'List Kling\'s preset voices',
+				description: 'List the voices Speech → Create takes (Kling\'s text-to-speech catalogue), or your account\'s preset or custom voices',
 				action: 'List voices',
 			},
 		],
