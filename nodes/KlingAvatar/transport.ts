@@ -4,7 +4,7 @@ import type { FailureKind } from '../shared/errors';
 import { failureKindOf, withFailureKind } from '../shared/errors';
 import { sendProviderRequest } from '../shared/http';
 import type { StreamedJsonBody } from '../shared/jsonBody';
-import { klingBaseUrl } from './baseUrl';
+import { isCometApi, klingBaseUrl } from './baseUrl';
 
 export const KLING_CREDENTIAL = 'klingApi';
 
@@ -13,6 +13,80 @@ interface KlingEnvelope {
 	message?: string;
 	request_id?: string;
 	data?: unknown;
+}
+
+/**
+ * What a refused request said, whoever answered it:
+ * - `kling`: Kling's envelope `{code, message, request_id}` (provider-apis.md §1.3);
+ * - `cometNested`: CometAPI relaying Kling's refusal,
+ *   `{message, data: {data: {code, message, request_id}, message}}` (§6.2);
+ * - `cometOwn`: CometAPI's own refusal (bad key, bad path, …),
+ *   `{error: {code: "", message: "… (request id: …)", type: "comet_api_error"}}` (§6.2);
+ * - `other`: anything else (an HTML page, another proxy's JSON).
+ */
+export interface KlingAnswer {
+	/** Kling's numeric code (top-level, or CometAPI's `data.data.code`); undefined when the answer has none. */
+	code: number | undefined;
+	/** The most specific message found; '' when there is none. */
+	message: string;
+	/** Kling's request_id, or the id CometAPI writes into its message ("(request id: …)"). */
+	requestId: string | undefined;
+	shape: 'kling' | 'cometNested' | 'cometOwn' | 'other';
+	/** CometAPI's own `error.code` (often ""; "invalid_request" marks a malformed request answered with HTTP 500). */
+	proxyCode?: string;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const text = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
+/** Kling codes are numbers; a numeric string is read too, anything else is no code. */
+const codeOf = (value: unknown): number | undefined =>
+	typeof value === 'number' && Number.isInteger(value) ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : undefined;
+const COMET_REQUEST_ID = /\s*\(request id: ([^)]+)\)\s*$/i;
+
+/**
+ * Reads any answer of Kling or of the CometAPI proxy into one shape (see KlingAnswer), so that
+ * codes such as 1303 (capacity) or 1102 (balance) are recognised whichever way they arrive.
+ * A body that is JSON text (served without a JSON content type) is parsed first.
+ */
+export function parseKlingAnswer(body: unknown): KlingAnswer {
+	let value = body;
+	if (typeof value === 'string' && /^\s*\{/.test(value)) {
+		try {
+			value = JSON.parse(value) as unknown;
+		} catch {
+			// not JSON after all: reported as text below
+		}
+	}
+	if (!isObject(value)) {
+		const raw = typeof value === 'string' ? value.replace(/\s+/g, ' ').trim().slice(0, 200) : '';
+		return { code: undefined, message: raw, requestId: undefined, shape: 'other' };
+	}
+	const top = codeOf(value.code);
+	if (top !== undefined) {
+		return { code: top, message: text(value.message), requestId: text(value.request_id) || undefined, shape: 'kling' };
+	}
+	const outer = isObject(value.data) ? value.data : undefined;
+	const inner = outer && isObject(outer.data) ? outer.data : undefined;
+	if (inner && codeOf(inner.code) !== undefined) {
+		return {
+			code: codeOf(inner.code),
+			message: text(inner.message) || text(outer?.message) || text(value.message),
+			requestId: text(inner.request_id) || undefined,
+			shape: 'cometNested',
+		};
+	}
+	if (isObject(value.error)) {
+		const full = text(value.error.message);
+		const id = COMET_REQUEST_ID.exec(full);
+		return {
+			code: undefined,
+			message: id ? full.slice(0, id.index).trim() : full,
+			requestId: id ? id[1].trim() : undefined,
+			shape: 'cometOwn',
+			proxyCode: text(value.error.code),
+		};
+	}
+	return { code: undefined, message: text(value.message) || text(value.error) || text(value.msg), requestId: undefined, shape: 'other' };
 }
 
 /** Advice per documented error code (provider-apis.md §1.3, "Suggested action"). */
@@ -24,7 +98,7 @@ const ADVICE: Record<number, string> = {
 	1004: 'The token has expired: check this machine\'s clock.',
 	1100: 'Account exception: check the account settings in the Kling developer portal.',
 	1101: 'The account is in arrears: recharge it.',
-	1102: 'The resource pack is used up or expired: buy a pack.',
+	1102: 'The account balance or resource pack is used up ("Account balance not enough"). Kling sends this with HTTP 429, but it is not a rate limit: waiting does not help. Top up the balance or buy a resource pack (for a proxy key, at the proxy), then run the item again.',
 	1103: 'The key has no permission for this API or model.',
 	1200: 'Invalid request parameters.',
 	1201: 'A parameter is invalid: see the message.',
@@ -44,19 +118,27 @@ const ADVICE: Record<number, string> = {
 export const klingAdvice = (code: number | undefined): string | undefined => (code === undefined ? undefined : ADVICE[code]);
 
 /**
- * Decides how the engine treats a refused request. Reads are always safe to repeat;
- * a create that died with a 5xx may have been processed, so it is "ambiguous". Nothing here reads
- * Kling's message text: the engine looks a refused create up by its external_task_id before
- * failing, so the unknown wording of a duplicate-key refusal (provider-apis.md §6.1) never matters.
+ * Decides how the engine treats a refused request. A Kling code is Kling's own verdict and wins
+ * over the HTTP status (a proxy may relay it with any status, provider-apis.md §6.2); without one
+ * the status decides. Reads are always safe to repeat; a create that died with a 5xx may have been
+ * processed, so it is "ambiguous". Nothing here reads message text: the engine looks a refused
+ * create up by its external_task_id before failing, so the unknown wording of a duplicate-key
+ * refusal (provider-apis.md §6.1) never matters.
+ * @param proxyCode CometAPI's own error.code: "invalid_request" with HTTP 500 is a malformed request, not an outage
  */
-export function klingFailureKind(httpStatus: number, code: number | undefined, method: IHttpRequestMethods): FailureKind {
-	if (code === 1303) return 'capacity';
-	if (code === 1302) return 'retryable';
-	if ((code !== undefined && code >= 5000 && code <= 5002) || httpStatus >= 500) {
-		return method === 'GET' ? 'retryable' : 'ambiguous';
+export function klingFailureKind(httpStatus: number, code: number | undefined, method: IHttpRequestMethods, proxyCode?: string): FailureKind {
+	if (code !== undefined) {
+		if (code === 1303) return 'capacity';
+		if (code === 1302) return 'retryable';
+		if (code >= 5000 && code <= 5002) return method === 'GET' ? 'retryable' : 'ambiguous';
+		if (code === 1203 && method === 'GET') return 'notFound';
+		// Everything else, the account codes 1100–1102 included: they come with HTTP 429 but are
+		// permanent (1102 "Account balance not enough", §6.1), never a rate limit to wait out.
+		return 'fatal';
 	}
-	if (method === 'GET' && (code === 1203 || (httpStatus === 404 && code === undefined))) return 'notFound';
-	if (httpStatus === 429 && code === undefined) return 'retryable';
+	if (httpStatus >= 500) return proxyCode === 'invalid_request' ? 'fatal' : method === 'GET' ? 'retryable' : 'ambiguous';
+	if (method === 'GET' && httpStatus === 404) return 'notFound';
+	if (httpStatus === 429) return 'retryable';
 	return 'fatal';
 }
 
@@ -72,16 +154,25 @@ export interface KlingRequest {
 	what: string;
 }
 
-const baseUrls = new WeakMap<object, Promise<string>>();
+/** Where the credential sends requests: its API root, and whether that is the CometAPI proxy. */
+export interface KlingHost {
+	baseUrl: string;
+	cometApi: boolean;
+}
+
+const hosts = new WeakMap<object, Promise<KlingHost>>();
 
 /** The credential's API root, read once per execution context. */
-function baseUrlFor(ctx: IExecuteFunctions): Promise<string> {
-	let url = baseUrls.get(ctx);
-	if (!url) {
-		url = ctx.getCredentials(KLING_CREDENTIAL).then((c) => klingBaseUrl(c.region, c.baseUrl));
-		baseUrls.set(ctx, url);
+export function klingHost(ctx: IExecuteFunctions): Promise<KlingHost> {
+	let host = hosts.get(ctx);
+	if (!host) {
+		host = ctx.getCredentials(KLING_CREDENTIAL).then((c) => ({
+			baseUrl: klingBaseUrl(c.region, c.baseUrl),
+			cometApi: isCometApi(c.region, c.baseUrl),
+		}));
+		hosts.set(ctx, host);
 	}
-	return url;
+	return host;
 }
 
 /** One Kling API call: returns `data` of a `code: 0` answer, throws a classified NodeApiError otherwise. */
@@ -90,7 +181,7 @@ export async function klingRequest<T = IDataObject>(ctx: IExecuteFunctions, requ
 	const node = ctx.getNode();
 	const response = await sendProviderRequest(ctx, KLING_CREDENTIAL, {
 		method,
-		url: `${await baseUrlFor(ctx)}${path}`,
+		url: `${(await klingHost(ctx)).baseUrl}${path}`,
 		// n8n's HTTP client sends a Blob-like body as a stream with its Content-Length.
 		body: streamBody ? (streamBody as unknown as IDataObject) : body,
 		// No redirects for a streamed body: the redirect layer would keep a copy of the whole
@@ -101,40 +192,48 @@ export async function klingRequest<T = IDataObject>(ctx: IExecuteFunctions, requ
 		what,
 	});
 
+	// Successful answers are Kling's envelope, also through CometAPI (provider-apis.md §6.2).
 	const envelope = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as KlingEnvelope;
 	if (response.statusCode < 300 && envelope.code === 0) return envelope.data as T;
 
-	const code = typeof envelope.code === 'number' ? envelope.code : undefined;
-	const providerMessage = envelope.message || (typeof response.body === 'string' ? response.body.slice(0, 200) : '');
-	const kind = klingFailureKind(response.statusCode, code, method);
-	const error = new NodeApiError(node, (envelope as JsonObject) ?? {}, {
+	const answer = parseKlingAnswer(response.body);
+	const { code, message: said, requestId, shape } = answer;
+	const who =
+		code !== undefined
+			? `Kling code ${code}${shape === 'cometNested' ? ' (through CometAPI)' : ''}`
+			: `${shape === 'cometOwn' ? 'CometAPI' : 'Kling'} HTTP ${response.statusCode}`;
+	const kind = klingFailureKind(response.statusCode, code, method, answer.proxyCode);
+	const error = new NodeApiError(node, (isObject(response.body) ? response.body : { message: said }) as JsonObject, {
 		itemIndex,
 		httpCode: String(response.statusCode),
-		message: `${what} failed: Kling ${code !== undefined ? `code ${code}` : `HTTP ${response.statusCode}`}${providerMessage ? ` – ${providerMessage}` : ''}`,
-		description: [
-			code !== undefined ? ADVICE[code] : undefined,
-			envelope.request_id ? `Request ID: ${envelope.request_id}` : undefined,
-		]
-			.filter(Boolean)
-			.join(' '),
+		message: `${what} failed: ${who}${said ? ` – ${said}` : ''}`,
+		description: [code !== undefined ? ADVICE[code] : undefined, requestId ? `Request ID: ${requestId}` : undefined].filter(Boolean).join(' '),
 	});
-	answers.set(error, { httpStatus: response.statusCode, code });
+	answers.set(error, { httpStatus: response.statusCode, answer });
 	return Promise.reject(withFailureKind(error, kind));
 }
 
-/** The HTTP status and Kling code behind a refused request (klingRequest's errors only). */
-const answers = new WeakMap<object, { httpStatus: number; code: number | undefined }>();
+/** The HTTP status and the parsed answer behind a refused request (klingRequest's errors only). */
+const answers = new WeakMap<object, { httpStatus: number; answer: KlingAnswer }>();
+
+/** What a klingRequest error was answered with; undefined for other errors (no answer, or made elsewhere). */
+export function refusalOf(error: unknown): { httpStatus: number; answer: KlingAnswer } | undefined {
+	return typeof error === 'object' && error !== null ? answers.get(error) : undefined;
+}
 
 /**
  * Whether a refused read says "no such task" in some form. Kling's answer for an unknown task id
- * is not known (provider-apis.md §6.1), so every 4xx counts except the credential and account
- * codes (1000–1004, 1100–1103), which would refuse any request. Safe for lookups before a
- * re-send: the re-sent create carries the same external_task_id, which Kling keeps unique.
+ * is not known (provider-apis.md §6.1), so any request-level refusal counts (codes 1200–1301, or
+ * without a code any 4xx), but not the credential and account codes (1000–1004, 1100–1103), a
+ * proxy's own 401/403, rate or capacity limits, which would refuse any request. Safe for lookups
+ * before a re-send: the re-sent create carries the same external_task_id, which Kling keeps
+ * unique. Errors not made by klingRequest (e.g. "the query path is not served") never count.
  */
 export function saysNoSuchTask(error: unknown): boolean {
 	if (failureKindOf(error) === 'notFound') return true;
-	const answer = typeof error === 'object' && error !== null ? answers.get(error) : undefined;
-	if (!answer || answer.httpStatus < 400 || answer.httpStatus >= 500 || answer.httpStatus === 429) return false;
-	const { code } = answer;
-	return code === undefined || !((code >= 1000 && code <= 1004) || (code >= 1100 && code <= 1103));
+	const refusal = refusalOf(error);
+	if (!refusal) return false;
+	const { httpStatus, answer } = refusal;
+	if (answer.code !== undefined) return answer.code >= 1200 && answer.code <= 1301;
+	return httpStatus >= 400 && httpStatus < 500 && ![401, 403, 429].includes(httpStatus);
 }

@@ -63,12 +63,33 @@ describe('klingFailureKind', () => {
 		[400, 1201, 'POST', 'fatal'],
 		[400, 1301, 'POST', 'fatal'],
 		[401, 1004, 'GET', 'fatal'],
+		// A Kling code wins over the HTTP status a proxy relays it with (provider-apis.md §6.2).
+		[400, 1303, 'POST', 'capacity'],
+		[200, 1303, 'POST', 'capacity'],
+		[500, 1201, 'POST', 'fatal'],
+		[500, 1102, 'POST', 'fatal'],
+		[200, 1203, 'GET', 'notFound'],
+		// 1102 "Account balance not enough" arrives as HTTP 429 and is permanent (§6.1).
+		[429, 1100, 'POST', 'fatal'],
+		[429, 1102, 'GET', 'fatal'],
+		// Without a code the status decides.
+		[429, undefined, 'POST', 'retryable'],
+		[404, undefined, 'GET', 'notFound'],
+		[404, undefined, 'POST', 'fatal'],
+		[401, undefined, 'POST', 'fatal'],
+		[500, undefined, 'GET', 'retryable'],
 	] as const)('HTTP %d code %s on %s is %s', (status, code, method, kind) => {
 		expect(klingFailureKind(status, code, method)).toBe(kind);
 	});
 
 	it('never reads the message: a refused create is fatal, and the engine looks it up by its key', () => {
 		expect(klingFailureKind(400, 1201, 'POST')).toBe('fatal');
+	});
+
+	it('CometAPI\'s "invalid_request" with HTTP 500 is a malformed request, not an outage', () => {
+		expect(klingFailureKind(500, undefined, 'POST', 'invalid_request')).toBe('fatal');
+		expect(klingFailureKind(500, undefined, 'GET', 'invalid_request')).toBe('fatal');
+		expect(klingFailureKind(500, undefined, 'POST', '')).toBe('ambiguous');
 	});
 });
 
