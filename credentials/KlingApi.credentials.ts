@@ -69,17 +69,18 @@ export class KlingApi implements ICredentialType {
 			options: [
 				{ name: 'Global (Singapore)', value: 'global', description: KLING_BASE_URLS.global },
 				{ name: 'China (Beijing)', value: 'china', description: KLING_BASE_URLS.china },
-				{ name: 'Custom Base URL', value: 'custom', description: 'A proxy or another host' },
+				{ name: 'CometAPI (Proxy)', value: 'cometapi', description: `${KLING_BASE_URLS.cometapi}, with a CometAPI key in API Key mode` },
+				{ name: 'Custom Base URL', value: 'custom', description: 'Another proxy or host; its limits may differ from Kling\'s' },
 			],
 			default: 'global',
-			hint: 'Keys from the global and the China console do not work on each other\'s host',
+			hint: 'Keys from the global and the China console do not work on each other\'s host. CometAPI takes its own key (Authentication: API Key).',
 		},
 		{
 			displayName: 'Base URL',
 			name: 'baseUrl',
 			type: 'string',
 			default: '',
-			placeholder: 'https://api.cometapi.com/kling',
+			placeholder: 'https://kling-proxy.example.com',
 			description: 'The API root that /v1/... paths are appended to',
 			required: true,
 			displayOptions: { show: { region: ['custom'] } },
@@ -100,13 +101,15 @@ export class KlingApi implements ICredentialType {
 		};
 	}
 
-	// Listing one avatar task is free and exists behind every base URL (regions and proxies alike).
+	// Listing one avatar task is free and exists behind Kling's regions and the proxies we know of;
+	// CometAPI does not document the list path (provider-apis.md §6.2, [?]), so there a refusal
+	// of CometAPI's own may also mean the path, not the key: its message says both.
 	// Every HTTP answer is taken as an answer (ignoreHttpStatusErrors) so that the rules below can
 	// name the cause from Kling's own code: n8n 1.x shows only its generic 401 text for a failed
 	// request, whatever a responseCode rule says.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: `={{ $credentials.region === "custom" ? String($credentials.baseUrl).replace(/\\/+$/, "") : ($credentials.region === "china" ? "${KLING_BASE_URLS.china}" : "${KLING_BASE_URLS.global}") }}`,
+			baseURL: `={{ $credentials.region === "custom" ? String($credentials.baseUrl).replace(/\\/+$/, "") : ($credentials.region === "china" ? "${KLING_BASE_URLS.china}" : ($credentials.region === "cometapi" ? "${KLING_BASE_URLS.cometapi}" : "${KLING_BASE_URLS.global}")) }}`,
 			url: '/v1/videos/avatar/image2video',
 			method: 'GET',
 			qs: { pageNum: 1, pageSize: 1 },
@@ -123,13 +126,17 @@ export class KlingApi implements ICredentialType {
 			})),
 			{ type: 'responseSuccessBody', properties: { key: 'code', value: 1100, message: 'Kling accepted the keys, but the account has a problem (code 1100): check it in the Kling developer portal' } },
 			{ type: 'responseSuccessBody', properties: { key: 'code', value: 1101, message: 'Kling accepted the keys, but the account is in arrears (code 1101)' } },
-			{ type: 'responseSuccessBody', properties: { key: 'code', value: 1102, message: 'Kling accepted the keys, but the resource pack is used up or expired (code 1102)' } },
+			{ type: 'responseSuccessBody', properties: { key: 'code', value: 1102, message: 'Kling accepted the keys, but the account balance or resource pack is used up (code 1102)' } },
 			{ type: 'responseSuccessBody', properties: { key: 'code', value: 1103, message: 'Kling accepted the keys, but they have no permission for the avatar API (code 1103)' } },
 			// CometAPI answers in its own shapes (provider-apis.md §6.2): its own refusals, and Kling's nested.
-			{ type: 'responseSuccessBody', properties: { key: 'error.type', value: 'comet_api_error', message: 'CometAPI refused the request: check the API key (CometAPI keys go in API Key mode)' } },
+			{ type: 'responseSuccessBody', properties: { key: 'error.type', value: 'comet_api_error', message: 'CometAPI refused the test request: check the API key (a CometAPI key, with Authentication set to API Key; keys of Kling\'s own console do not work there). The test lists one avatar task, a path CometAPI does not document: if the key is right, save the credential and try a Create' } },
 			...[1000, 1001, 1002, 1003, 1004].map((code) => ({
 				type: 'responseSuccessBody' as const,
 				properties: { key: 'data.data.code', value: code, message: `Kling refused the keys through the proxy (code ${code}): check the API key` },
+			})),
+			...[1100, 1101, 1102, 1103].map((code) => ({
+				type: 'responseSuccessBody' as const,
+				properties: { key: 'data.data.code', value: code, message: `The proxy accepted the key, but Kling refused the account behind it (code ${code}${code === 1102 ? ': balance or resource pack used up' : ''})` },
 			})),
 			{
 				type: 'responseSuccessBody',

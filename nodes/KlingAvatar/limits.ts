@@ -1,4 +1,5 @@
-import type { AudioLimits, ImageLimits } from '../shared/media/validateMedia';
+import type { AudioLimits, ImageLimits, MediaViolation } from '../shared/media/validateMedia';
+import { checkAudio } from '../shared/media/validateMedia';
 
 /** Kling Avatar input limits (provider-apis.md §1.5, seeds 000/001). */
 export const KLING_IMAGE_LIMITS: ImageLimits = {
@@ -9,16 +10,29 @@ export const KLING_IMAGE_LIMITS: ImageLimits = {
 	maxAspect: 2.5,
 };
 
-/**
- * Kling documents 2–300 s; the CometAPI proxy page says 2–60 s (seed 002), so a proxy may
- * refuse longer audio with its own error even though it passes here.
- */
+/** Kling's own audio limits for avatar: 2–300 s (provider-apis.md §1.5, seeds 000/001). */
 export const KLING_AUDIO_LIMITS: AudioLimits = {
 	formats: ['mp3', 'wav', 'm4a', 'aac'],
 	maxBytes: 5 * 1024 * 1024,
 	minSeconds: 2,
 	maxSeconds: 300,
 };
+
+/**
+ * Through CometAPI, avatar audio may last 2–60 s only (provider-apis.md §6.2, seed 002). Other
+ * proxies (Custom Base URL) may have limits of their own that the node does not know.
+ */
+export const KLING_COMETAPI_AUDIO_LIMITS: AudioLimits = { ...KLING_AUDIO_LIMITS, maxSeconds: 60 };
+
+/** The audio check for avatar input on this host: Kling's limits, or CometAPI's shorter ones (named in the message). */
+export function klingAudioCheck(cometApi: boolean): (buffer: Buffer) => MediaViolation | null {
+	if (!cometApi) return (buffer) => checkAudio(buffer, KLING_AUDIO_LIMITS);
+	return (buffer) => {
+		const violation = checkAudio(buffer, KLING_COMETAPI_AUDIO_LIMITS);
+		if (violation?.problem !== 'tooLong') return violation;
+		return { ...violation, message: `${violation.message} (CometAPI's limit; Kling itself takes up to ${KLING_AUDIO_LIMITS.maxSeconds} s)` };
+	};
+}
 
 export const KLING_PROMPT_MAX_CHARS = 2500;
 export const KLING_TTS_TEXT_MAX_CHARS = 1000;

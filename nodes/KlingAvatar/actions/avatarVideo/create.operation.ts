@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 import { invalidInput } from '../../../shared/items';
-import { checkAudio, checkImage } from '../../../shared/media/validateMedia';
+import { checkImage } from '../../../shared/media/validateMedia';
 import type { MediaSourceKind } from '../../../shared/mediaInput';
 import { resolveMediaInput } from '../../../shared/mediaInput';
 import { parseHttpUrl } from '../../../shared/mediaSource';
@@ -10,7 +10,8 @@ import { executeTaskOperation } from '../../../shared/taskOperation';
 import { pollingOptionFields, waitAndDownloadProperties } from '../../../shared/waitOptions';
 import type { AudioRef, AvatarCreateRequest } from '../../avatarTaskApi';
 import { klingAvatarApi } from '../../avatarTaskApi';
-import { KLING_AUDIO_LIMITS, KLING_IMAGE_LIMITS, KLING_PROMPT_MAX_CHARS } from '../../limits';
+import { KLING_IMAGE_LIMITS, KLING_PROMPT_MAX_CHARS, klingAudioCheck } from '../../limits';
+import { klingHost } from '../../transport';
 
 const displayOptions = { show: { resource: ['avatarVideo'], operation: ['create'] } };
 
@@ -74,7 +75,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: 'audio',
 		required: true,
-		hint: 'MP3, WAV, M4A or AAC, at most 5 MB, 2 to 300 seconds',
+		hint: 'MP3, WAV, M4A or AAC, at most 5 MB, 2 to 300 seconds (2 to 60 through CometAPI)',
 		displayOptions: { show: { audioSource: ['binary'] } },
 	},
 	{
@@ -84,7 +85,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'https://example.com/voice.mp3',
-		hint: 'MP3, WAV, M4A or AAC, at most 5 MB, 2 to 300 seconds',
+		hint: 'MP3, WAV, M4A or AAC, at most 5 MB, 2 to 300 seconds (2 to 60 through CometAPI)',
 		displayOptions: { show: { audioSource: ['url'] } },
 	},
 	{
@@ -182,12 +183,14 @@ async function buildRequest(ctx: IExecuteFunctions, i: number): Promise<AvatarCr
 		const id = readString(ctx, i, 'audioId', { field: 'Audio ID', kind: 'id', provider: PROVIDER, required: 'the audio ID is empty', hintKeys: ['audioId'] });
 		audio = { kind: 'audioId', id };
 	} else {
+		// CometAPI takes shorter audio than Kling (provider-apis.md §6.2): checked before sending too.
+		const check = klingAudioCheck((await klingHost(ctx)).cometApi);
 		audio = await resolveMediaInput(ctx, i, {
 			source: audioSource,
 			value: readSourceValue(ctx, i, 'audio', audioSource),
 			field: 'Audio',
 			provider: PROVIDER,
-			check: (buffer) => checkAudio(buffer, KLING_AUDIO_LIMITS),
+			check,
 		});
 	}
 
