@@ -13,12 +13,23 @@ export interface NormalizedTask extends IDataObject {
 	watermarkVideoUrl: string | null;
 	durationSeconds: number | null;
 	unitsDeducted: string | null;
+	/**
+	 * What the task cost in account balance, as the provider sends it: Kling's
+	 * `final_balance_deduction` (provider-apis.md §6.1); null when not sent. Kling only.
+	 */
+	balanceDeduction?: BalanceDeduction | null;
 	/** ISO 8601 */
 	createdAt: string | null;
 	/** ISO 8601 */
 	updatedAt: string | null;
 	/** The provider's task object as received. */
 	raw: IDataObject;
+}
+
+/** Kling's `final_balance_deduction: {quota, list_price}`; each value as sent (its type is not documented). */
+export interface BalanceDeduction extends IDataObject {
+	quota: string | number | null;
+	listPrice: string | number | null;
 }
 
 export const isTerminal = (status: TaskStatus): boolean =>

@@ -215,6 +215,17 @@ export async function runTasks<Request>(
 	const fail = (s: JobState<Request>, error: Error) => finish(s, { error, task: s.task });
 
 	/**
+	 * A task object may leave out the client key it was created with (Kling's failed tasks come
+	 * with `task_info: {}`, provider-apis.md §6.1): this item's key, from the ledger or just sent,
+	 * is known, and so is the task ID being polled.
+	 */
+	const withKey = (s: JobState<Request>, task: NormalizedTask): NormalizedTask => ({
+		...task,
+		taskId: task.taskId || s.taskId || '',
+		externalTaskId: task.externalTaskId || s.externalTaskId,
+	});
+
+	/**
 	 * Starts waiting on a task. A fresh create's answer is returned as is without Wait for
 	 * Completion, else polled on the schedule; a task found or remembered is read at once.
 	 */
@@ -286,7 +297,7 @@ export async function runTasks<Request>(
 			if (s.key) ledger.sending(s.key, itemRef(s), s.attempt, s.externalTaskId);
 			let task: NormalizedTask;
 			try {
-				task = await api.create(s.job.request as Request, i, s.externalTaskId);
+				task = withKey(s, await api.create(s.job.request as Request, i, s.externalTaskId));
 			} catch (error) {
 				return createFailed(s, error);
 			}
@@ -295,7 +306,7 @@ export async function runTasks<Request>(
 		if (s.phase === 'lookup') {
 			try {
 				const found = await (api.findCreated as NonNullable<TaskApi<Request>['findCreated']>)(s.externalTaskId as string, i);
-				if (found) return lookupFound(s, found);
+				if (found) return lookupFound(s, withKey(s, found));
 				if (s.lookupReason === 'refused') {
 					if (s.key) ledger.notCreated(s.key);
 					return fail(s, s.refusal as Error);
@@ -322,7 +333,7 @@ export async function runTasks<Request>(
 			const waitStart = s.acceptedAt ?? startedAt;
 			const deadline = waitStart + maxWaitOf(s);
 			try {
-				const task = await api.get(taskId, i);
+				const task = withKey(s, await api.get(taskId, i));
 				s.task = task;
 				// A Get by external id learns the provider's own id here.
 				if (task.taskId) s.taskId = task.taskId;

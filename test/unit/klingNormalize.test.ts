@@ -23,6 +23,7 @@ describe('normalizeKlingTask', () => {
 			watermarkVideoUrl: 'https://cdn/x_wm.mp4',
 			durationSeconds: 5.04,
 			unitsDeducted: '2',
+			balanceDeduction: null,
 			createdAt: '2024-08-04T11:05:57.708Z',
 			updatedAt: '2024-08-04T11:05:59.708Z',
 			raw,
@@ -41,6 +42,52 @@ describe('normalizeKlingTask', () => {
 			status: 'failed',
 			statusMessage: 'risk control',
 		});
+	});
+
+	it('maps a real failed task with empty task_info and task_result (provider-apis.md §6.1)', () => {
+		const raw = {
+			task_id: '867283741759111299',
+			task_status: 'failed',
+			task_status_msg: 'Image pixel is invalid',
+			task_info: {},
+			task_result: {},
+			created_at: 1722769557708,
+			updated_at: 1722769560708,
+		};
+		expect(normalizeKlingTask(raw)).toEqual({
+			taskId: '867283741759111299',
+			externalTaskId: null,
+			status: 'failed',
+			statusMessage: 'Image pixel is invalid',
+			videoUrl: null,
+			watermarkVideoUrl: null,
+			durationSeconds: null,
+			unitsDeducted: null,
+			balanceDeduction: null,
+			createdAt: '2024-08-04T11:05:57.708Z',
+			updatedAt: '2024-08-04T11:06:00.708Z',
+			raw,
+		});
+	});
+
+	it('does not crash on odd task_info / task_result / videos values', () => {
+		for (const odd of [null, 'x', 3, [], { videos: {} }, { videos: 'abc' }, { videos: [null] }]) {
+			const t = normalizeKlingTask({ task_id: '4', task_status: 'failed', task_info: odd, task_result: odd } as never);
+			expect(t).toMatchObject({ taskId: '4', externalTaskId: null, status: 'failed', videoUrl: null, durationSeconds: null });
+		}
+	});
+
+	it('surfaces final_balance_deduction as balanceDeduction, values as sent', () => {
+		expect(normalizeKlingTask({ task_id: '5', task_status: 'succeed', final_unit_deduction: '1', final_balance_deduction: { quota: 1, list_price: 0.5 } })).toMatchObject({
+			unitsDeducted: '1',
+			balanceDeduction: { quota: 1, listPrice: 0.5 },
+		});
+		expect(normalizeKlingTask({ task_id: '6', task_status: 'succeed', final_balance_deduction: { quota: '2', list_price: '1.40' } }).balanceDeduction).toEqual({
+			quota: '2',
+			listPrice: '1.40',
+		});
+		expect(normalizeKlingTask({ task_id: '7', task_status: 'succeed', final_balance_deduction: { quota: 1 } }).balanceDeduction).toEqual({ quota: 1, listPrice: null });
+		expect(normalizeKlingTask({ task_id: '8', task_status: 'succeed', final_balance_deduction: 'x' }).balanceDeduction).toBeNull();
 	});
 
 	it('treats an unknown status as still running', () => {
