@@ -1,11 +1,13 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+import { withFailureKind } from '../shared/errors';
 import type { JsonBodyValue } from '../shared/jsonBody';
 import { streamedJsonBody } from '../shared/jsonBody';
 import type { MediaRef } from '../shared/mediaInput';
 import { describeMediaRef, mediaRefToText } from '../shared/mediaInput';
 import type { TaskApi } from '../shared/taskEngine';
 import { normalizeKlingTask } from './normalize';
-import { klingRequest, saysNoSuchTask } from './transport';
+import { klingHost, klingRequest, refusalOf, saysNoSuchTask } from './transport';
 
 export const AVATAR_PATH = '/v1/videos/avatar/image2video';
 
@@ -20,17 +22,44 @@ export interface AvatarCreateRequest {
 	callbackUrl?: string;
 }
 
+/**
+ * CometAPI documents its task query for other Kling actions but not for avatar (provider-apis.md
+ * §6.2, [?]). When it does not serve the path — HTTP 404 without a Kling code, or a page that is
+ * not JSON (its docs say a wrong path may redirect to HTML) — the task cannot be followed there:
+ * the error is fatal, so the engine neither polls the 404 again nor reads it as "no such task"
+ * (which could send a create again). A Kling code relayed by CometAPI (e.g. 1203) is Kling's
+ * answer and is left to the usual handling.
+ */
+async function unservedCometQuery(ctx: IExecuteFunctions, error: unknown, id: string, itemIndex: number): Promise<Error | undefined> {
+	const refusal = refusalOf(error);
+	if (!refusal || refusal.answer.code !== undefined || !(await klingHost(ctx)).cometApi) return undefined;
+	const notServed = refusal.httpStatus === 404 || (refusal.httpStatus < 300 && refusal.answer.shape === 'other');
+	if (!notServed) return undefined;
+	const error404 = new NodeApiError(ctx.getNode(), {}, {
+		itemIndex,
+		httpCode: String(refusal.httpStatus),
+		message: `Reading avatar task ${id} failed: CometAPI does not serve Kling's avatar query path (HTTP ${refusal.httpStatus})`,
+		description: `CometAPI's docs do not list GET /kling${AVATAR_PATH}/{task_id}, and it answered HTTP ${refusal.httpStatus}, so the node cannot follow task ${id} through CometAPI; it was not polled again. A task that was created keeps running: find its result in the CometAPI dashboard, or use Create without Wait for Completion and collect the video there. Kling's own API (Region Global or China) serves this path.`,
+	});
+	return withFailureKind(error404, 'fatal');
+}
+
 /** Kling Avatar tasks for the shared engine. */
 export function klingAvatarApi(ctx: IExecuteFunctions): TaskApi<AvatarCreateRequest> {
-	const getTask = async (id: string, itemIndex: number) =>
-		normalizeKlingTask(
-			await klingRequest<IDataObject>(ctx, {
-				method: 'GET',
-				path: `${AVATAR_PATH}/${encodeURIComponent(id)}`,
-				itemIndex,
-				what: `Reading avatar task ${id}`,
-			}),
-		);
+	const getTask = async (id: string, itemIndex: number) => {
+		try {
+			return normalizeKlingTask(
+				await klingRequest<IDataObject>(ctx, {
+					method: 'GET',
+					path: `${AVATAR_PATH}/${encodeURIComponent(id)}`,
+					itemIndex,
+					what: `Reading avatar task ${id}`,
+				}),
+			);
+		} catch (error) {
+			throw (await unservedCometQuery(ctx, error, id, itemIndex)) ?? error;
+		}
+	};
 
 	return {
 		provider: 'Kling',
