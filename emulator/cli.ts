@@ -33,7 +33,7 @@ async function main(): Promise<void> {
 		'',
 		'Kling',
 		`  base URL (direct):           ${emulator.url}`,
-		`  base URL (CometAPI style):   ${emulator.url}/kling`,
+		`  base URL (CometAPI style):   ${emulator.url}/kling   (CometAPI's error shapes: kling.config.cometApi = true)`,
 		`  access key:                  ${k.accessKey}`,
 		`  secret key:                  ${k.secretKey}`,
 		`  API key (Bearer):            ${k.apiKey}`,

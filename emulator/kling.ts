@@ -4,7 +4,8 @@
  * counters, task inspection). Follows /work/shared/provider-apis.md §1. Dev-only code.
  *
  * Mounted at the root (only the Kling routes are claimed there) and under `/kling` (CometAPI-style
- * proxy base URL, where every path is claimed).
+ * proxy base URL, where every path is claimed). With `cometApi` on, `/kling` answers errors the way
+ * CometAPI does (provider-apis.md §6.2) while the root stays Kling.
  */
 import { FaultQueue } from './faults';
 import { randomInt, randomUUID } from 'node:crypto';
@@ -49,6 +50,22 @@ export interface KlingConfig {
 	resultVideoBytes?: number;
 	/** Added to every Kling response (including downloads). Default 0. */
 	latencyMs: number;
+	/**
+	 * Failed tasks as real ones arrive (provider-apis.md §6.1): `task_info: {}` and `task_result: {}`
+	 * ('empty', default), or with the external id and `videos: []` ('filled').
+	 */
+	failedTaskShape: 'empty' | 'filled';
+	/**
+	 * CometAPI mode for the `/kling` mount (provider-apis.md §6.2): successes stay Kling's envelope;
+	 * Kling's refusals come nested, `{message, data: {data: {code, message, request_id}, message}}`;
+	 * CometAPI's own (key, unknown path) come as `{error: {code: "", message: "… (request id: …)",
+	 * type: "comet_api_error"}}`. Only the API key is accepted there (a CometAPI key). Default false.
+	 */
+	cometApi: boolean;
+	/** HTTP status of a nested Kling refusal in CometAPI mode; null: Kling's own status. CometAPI's is not documented [?]. Default null. */
+	cometApiUpstreamStatus: number | null;
+	/** In CometAPI mode, GET /kling/v1/videos/avatar/image2video/{id} answers CometAPI's 404 (the path is not in its docs, §6.2). Default false. */
+	cometApiAvatarQuery404: boolean;
 }
 
 export interface KlingTaskTimelineEntry {
@@ -98,6 +115,8 @@ export type KlingFaultKind =
 	| 'http503-5001'
 	| 'http429-1302'
 	| 'http429-1303'
+	/** 1102 "Account balance not enough" with HTTP 429 (provider-apis.md §6.1): permanent, not a rate limit. */
+	| 'http429-1102'
 	| 'reset'
 	| 'reset-after-accept'
 	| 'delay';
@@ -198,8 +217,18 @@ export const KLING_DEFAULT_CONFIG: Readonly<KlingConfig> = Object.freeze({
 	processingMs: 3000,
 	audioMinSeconds: 2,
 	audioMaxSeconds: 300,
-	shouldFail: (task: KlingTask) => (task.prompt.includes('[[fail]]') ? 'Failure to pass the risk control system' : null),
+	// An image URL containing "pixel-invalid" is accepted, then fails (provider-apis.md §6.1).
+	shouldFail: (task: KlingTask) =>
+		typeof task.body.image === 'string' && /^https?:\/\/\S*pixel-invalid/i.test(task.body.image)
+			? 'Image pixel is invalid'
+			: task.prompt.includes('[[fail]]')
+				? 'Failure to pass the risk control system'
+				: null,
 	latencyMs: 0,
+	failedTaskShape: 'empty',
+	cometApi: false,
+	cometApiUpstreamStatus: null,
+	cometApiAvatarQuery404: false,
 });
 
 /** HTTP status for each Kling code (provider-apis.md §1.3). */
@@ -233,6 +262,16 @@ class KlingError extends Error {
 	}
 }
 const invalid = (message: string) => new KlingError(1201, message);
+
+/** A refusal of CometAPI's own (not Kling's), in CometAPI mode only. */
+class CometError extends Error {
+	constructor(
+		readonly status: number,
+		message: string,
+	) {
+		super(message);
+	}
+}
 
 // ───────────────────────────── implementation ─────────────────────────────
 
@@ -375,23 +414,29 @@ class KlingEmulatorImpl implements KlingEmulator {
 		}
 		if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
 		const method = req.method ?? 'GET';
+		const comet = prefixed && this.config.cometApi;
 		const match = matchRoute(method, p);
 		if (!match) {
 			if (!prefixed) return false;
 			this.log(method, url.pathname);
 			await sleep(this.config.latencyMs);
-			this.error(res, 1203, `resource not found: ${url.pathname}`);
+			if (comet) this.cometError(res, new CometError(404, `Invalid URL (${method} ${url.pathname})`));
+			else this.error(res, 1203, `resource not found: ${url.pathname}`);
 			return true;
 		}
 		this.log(method, url.pathname);
 		if (match === 'bad-method') {
 			await sleep(this.config.latencyMs);
-			this.error(res, 1202, 'Invalid request method');
+			this.error(res, 1202, 'Invalid request method', comet);
 			return true;
 		}
 		const { route, id } = match;
 		this.count(route);
 		await sleep(this.config.latencyMs);
+		if (comet && route === 'get' && this.config.cometApiAvatarQuery404) {
+			this.cometError(res, new CometError(404, `Invalid URL (${method} ${url.pathname})`));
+			return true;
+		}
 
 		let resetAfter = false;
 		const fault = this.takeFault(route);
@@ -407,16 +452,19 @@ class KlingEmulatorImpl implements KlingEmulator {
 					resetAfter = true;
 					break;
 				case 'http500':
-					this.error(res, 5000, 'Internal server error');
+					this.error(res, 5000, 'Internal server error', comet);
 					return true;
 				case 'http503-5001':
-					this.error(res, 5001, 'Service temporarily unavailable');
+					this.error(res, 5001, 'Service temporarily unavailable', comet);
 					return true;
 				case 'http429-1302':
-					this.error(res, 1302, 'Request rate too high');
+					this.error(res, 1302, 'Request rate too high', comet);
 					return true;
 				case 'http429-1303':
-					this.error(res, 1303, 'parallel task over resource pack limit');
+					this.error(res, 1303, 'parallel task over resource pack limit', comet);
+					return true;
+				case 'http429-1102':
+					this.error(res, 1102, 'Account balance not enough', comet);
 					return true;
 			}
 		}
@@ -429,14 +477,18 @@ class KlingEmulatorImpl implements KlingEmulator {
 		let status: number;
 		let payload: Record<string, unknown>;
 		try {
-			const account = this.authenticate(req);
+			const account = comet ? this.authenticateComet(req) : this.authenticate(req);
 			const data = await this.run(route, account, url, body, id);
 			status = 200;
 			payload = { code: 0, message: 'SUCCEED', request_id: requestId(), data };
 		} catch (err) {
-			const e = err instanceof KlingError ? err : new KlingError(5000, `Internal server error: ${(err as Error).message}`);
-			status = KLING_HTTP_STATUS[e.code] ?? 400;
-			payload = { code: e.code, message: e.message, request_id: requestId() };
+			if (err instanceof CometError) {
+				status = err.status;
+				payload = cometOwnBody(err.message);
+			} else {
+				const e = err instanceof KlingError ? err : new KlingError(5000, `Internal server error: ${(err as Error).message}`);
+				({ status, payload } = this.refusal(e.code, e.message, comet));
+			}
 		}
 		if (resetAfter) destroySocket(req, res);
 		else sendJson(res, status, payload);
@@ -462,8 +514,29 @@ class KlingEmulatorImpl implements KlingEmulator {
 		return this.faults.take((r) => r === 'any' || r === route || (r === 'download' && route === 'tts-file')) ?? null;
 	}
 
-	private error(res: Res, code: number, message: string): void {
-		sendJson(res, KLING_HTTP_STATUS[code] ?? 400, { code, message, request_id: requestId() });
+	private error(res: Res, code: number, message: string, comet = false): void {
+		const { status, payload } = this.refusal(code, message, comet);
+		sendJson(res, status, payload);
+	}
+
+	/** Kling's refusal: its envelope, or in CometAPI mode nested the way CometAPI relays it (provider-apis.md §6.2). */
+	private refusal(code: number, message: string, comet: boolean): { status: number; payload: Record<string, unknown> } {
+		const own = KLING_HTTP_STATUS[code] ?? 400;
+		const kling = { code, message, request_id: requestId() };
+		if (!comet) return { status: own, payload: kling };
+		return { status: this.config.cometApiUpstreamStatus ?? own, payload: { message, data: { data: kling, message } } };
+	}
+
+	private cometError(res: Res, error: CometError): void {
+		sendJson(res, error.status, cometOwnBody(error.message));
+	}
+
+	/** CometAPI checks its own key (sent as Bearer) before relaying anything; Kling's JWTs mean nothing there. */
+	private authenticateComet(req: Req): string {
+		const header = req.headers.authorization ?? '';
+		const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+		if (!this.config.apiKey || token !== this.config.apiKey) throw new CometError(401, 'Invalid token');
+		return this.config.apiKey;
 	}
 
 	/** Returns the account (access key or API key) or throws 1001..1004. */
@@ -723,10 +796,20 @@ class KlingEmulatorImpl implements KlingEmulator {
 			};
 			if (r.watermark) video.watermark_url = `${base}/files/kling/${r.taskId}_wm.mp4`;
 			obj.task_result = { videos: [video] };
-			obj.final_unit_deduction = r.mode === 'pro' ? '2' : '1';
+			const units = r.mode === 'pro' ? 2 : 1;
+			obj.final_unit_deduction = String(units);
+			// Newer task objects (provider-apis.md §6.1); the emulator's price is made up.
+			obj.final_balance_deduction = { quota: units, list_price: units * 0.5 };
 		} else if (status === 'failed') {
-			obj.task_result = { videos: [] };
+			if (this.config.failedTaskShape === 'empty') {
+				// As a real failed task arrives (provider-apis.md §6.1): no external id, no videos.
+				obj.task_info = {};
+				obj.task_result = {};
+			} else {
+				obj.task_result = { videos: [] };
+			}
 			obj.final_unit_deduction = '0';
+			obj.final_balance_deduction = { quota: 0, list_price: 0 };
 		}
 		return obj;
 	}
@@ -784,6 +867,8 @@ class KlingEmulatorImpl implements KlingEmulator {
 		if (status === 'submitted' || status === 'processing') {
 			delete body.task_result;
 			delete body.final_unit_deduction;
+			delete body.final_balance_deduction;
+			body.task_info = { external_task_id: r.externalTaskId ?? '' };
 			body.updated_at = status === 'submitted' ? r.createdAt : this.processingAt(r);
 		}
 		const gen = this.generation;
@@ -969,6 +1054,11 @@ class KlingEmulatorImpl implements KlingEmulator {
 }
 
 // ───────────────────────────── helpers ─────────────────────────────
+
+/** CometAPI's own error body; the request id sits in the message (provider-apis.md §6.2). */
+function cometOwnBody(message: string): Record<string, unknown> {
+	return { error: { code: '', message: `${message} (request id: ${requestId().replace(/-/g, '').slice(0, 20)})`, type: 'comet_api_error' } };
+}
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
 	return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

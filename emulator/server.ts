@@ -51,7 +51,10 @@ export interface EmulatorOptions {
 }
 
 export interface Emulator {
-	/** http://127.0.0.1:PORT (no trailing slash). The Kling API is mounted here and under `${url}/kling`. */
+	/**
+	 * http://127.0.0.1:PORT (no trailing slash). The Kling API is mounted here and under `${url}/kling`,
+	 * which answers like the CometAPI proxy when `kling.config.cometApi` is on (emulator/kling.ts).
+	 */
 	url: string;
 	port: number;
 	kling: KlingEmulator;

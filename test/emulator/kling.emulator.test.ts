@@ -527,3 +527,121 @@ describe('robustness', () => {
 		expect([m.status, m.json.code]).toEqual([404, 1202]);
 	});
 });
+
+describe('real Kling shapes (provider-apis.md §6.1)', () => {
+	const waitTerminal = (id: string) =>
+		waitFor(async () => {
+			const r = await api(`${CREATE}/${id}`);
+			return ['succeed', 'failed'].includes(r.json.data.task_status) ? r : undefined;
+		});
+
+	it('a failed task: HTTP 200, code 0, empty task_info and task_result, the reason in task_status_msg', async () => {
+		const created = await api(CREATE, { body: createBody({ prompt: '[[fail]]', external_task_id: 'f-1' }) });
+		const r = await waitTerminal(created.json.data.task_id);
+		expect([r.status, r.json.code]).toEqual([200, 0]);
+		expect(r.json.data).toMatchObject({ task_status: 'failed', task_status_msg: 'Failure to pass the risk control system', task_info: {}, task_result: {} });
+		expect(r.json.data.task_info).toEqual({});
+		expect(r.json.data.task_result).toEqual({});
+		// Still found by its external id, which the object no longer shows.
+		expect((await api(`${CREATE}/f-1`)).json.data.task_id).toBe(created.json.data.task_id);
+		emu.kling.config.failedTaskShape = 'filled';
+		expect((await api(`${CREATE}/f-1`)).json.data).toMatchObject({ task_info: { external_task_id: 'f-1' }, task_result: { videos: [] } });
+	});
+
+	it('an image accepted at create fails later with "Image pixel is invalid"', async () => {
+		const created = await api(CREATE, { body: createBody({ image: `${base}/assets/portrait.jpg?pixel-invalid` }) });
+		expect([created.status, created.json.code, created.json.data.task_status]).toEqual([200, 0, 'submitted']);
+		const r = await waitTerminal(created.json.data.task_id);
+		expect(r.json.data).toMatchObject({ task_status: 'failed', task_status_msg: 'Image pixel is invalid', task_info: {}, task_result: {} });
+	});
+
+	it('1102 comes as HTTP 429 "Account balance not enough"; nothing is created', async () => {
+		emu.kling.inject({ route: 'create', fault: 'http429-1102' });
+		const r = await api(CREATE, { body: createBody() });
+		expect([r.status, r.json.code, r.json.message]).toEqual([429, 1102, 'Account balance not enough']);
+		expect(emu.kling.counters.createRequests).toBe(1);
+		expect(emu.kling.tasks()).toHaveLength(0);
+	});
+
+	it('ended tasks carry final_balance_deduction {quota, list_price} beside final_unit_deduction (a string)', async () => {
+		const created = await api(CREATE, { body: createBody({ mode: 'pro' }) });
+		const running = await api(`${CREATE}/${created.json.data.task_id}`);
+		expect(running.json.data.final_balance_deduction).toBeUndefined();
+		const r = await waitTerminal(created.json.data.task_id);
+		expect(r.json.data.final_unit_deduction).toBe('2');
+		expect(r.json.data.final_balance_deduction).toEqual({ quota: 2, list_price: 1 });
+	});
+});
+
+describe('CometAPI mode under /kling (provider-apis.md §6.2)', () => {
+	const comet = (p: string, opts: Parameters<typeof api>[1] = {}) => api(p, { prefix: '/kling', auth: `Bearer ${API_KEY}`, ...opts });
+	beforeEach(() => {
+		emu.kling.config.cometApi = true;
+	});
+
+	it('successes are Kling\'s envelope unchanged; the root stays Kling', async () => {
+		const created = await comet(CREATE, { body: createBody() });
+		expect(created.status).toBe(200);
+		expect(created.json).toMatchObject({ code: 0, message: 'SUCCEED', data: { task_status: 'submitted' } });
+		const bad = await api(CREATE, { body: { image: portraitUrl() } });
+		expect([bad.status, bad.json.code]).toEqual([400, 1201]);
+	});
+
+	it('Kling\'s refusals come nested in data.data, with Kling\'s status unless told otherwise', async () => {
+		const bad = await comet(CREATE, { body: { image: portraitUrl() } });
+		expect(bad.status).toBe(400);
+		expect(bad.json.code).toBeUndefined();
+		expect(bad.json).toMatchObject({
+			message: 'either audio_id or sound_file is required',
+			data: { data: { code: 1201, message: 'either audio_id or sound_file is required' }, message: 'either audio_id or sound_file is required' },
+		});
+		expect(bad.json.data.data.request_id).toMatch(/^[0-9a-f-]{36}$/);
+
+		emu.kling.config.cometApiUpstreamStatus = 500;
+		emu.kling.inject({ route: 'create', fault: 'http429-1303' });
+		emu.kling.inject({ route: 'create', fault: 'http429-1102' });
+		const busy = await comet(CREATE, { body: createBody() });
+		expect([busy.status, busy.json.data.data.code, busy.json.data.data.message]).toEqual([500, 1303, 'parallel task over resource pack limit']);
+		const broke = await comet(CREATE, { body: createBody() });
+		expect([broke.status, broke.json.data.data.code, broke.json.message]).toEqual([500, 1102, 'Account balance not enough']);
+		expect(emu.kling.tasks()).toHaveLength(0);
+	});
+
+	it('a duplicate external_task_id is refused nested, like any Kling refusal', async () => {
+		await comet(CREATE, { body: createBody({ external_task_id: 'dup-1' }) });
+		const again = await comet(CREATE, { body: createBody({ external_task_id: 'dup-1' }) });
+		expect([again.status, again.json.data.data.code, again.json.data.data.message]).toEqual([400, 1201, 'external_task_id already exists']);
+		expect(emu.kling.tasks()).toHaveLength(1);
+	});
+
+	it('its own refusals: a wrong key or a Kling JWT → 401 comet_api_error, the request id in the message', async () => {
+		for (const auth of [`Bearer wrong`, `Bearer ${goodJwt()}`, null]) {
+			const r = await comet(`${CREATE}?pageNum=1&pageSize=1`, { auth });
+			expect(r.status).toBe(401);
+			expect(r.json).toEqual({ error: { code: '', message: expect.stringMatching(/^Invalid token \(request id: \w+\)$/), type: 'comet_api_error' } });
+		}
+		const unknown = await comet('/v1/nothing');
+		expect(unknown.status).toBe(404);
+		expect(unknown.json.error.type).toBe('comet_api_error');
+	});
+
+	it('can be made to 404 the avatar query path (not in CometAPI\'s docs); create and the root are unaffected', async () => {
+		emu.kling.config.cometApiAvatarQuery404 = true;
+		const created = await comet(CREATE, { body: createBody({ external_task_id: 'q-1' }) });
+		expect(created.status).toBe(200);
+		const id = created.json.data.task_id;
+		for (const ref of [id, 'q-1']) {
+			const r = await comet(`${CREATE}/${ref}`);
+			expect(r.status).toBe(404);
+			expect(r.json.error).toMatchObject({ code: '', type: 'comet_api_error', message: expect.stringContaining(`/kling${CREATE}/${ref}`) });
+		}
+		expect(emu.kling.counters.getRequests).toBe(2);
+		expect((await api(`${CREATE}/${id}`, { auth: `Bearer ${API_KEY}` })).json.data.task_id).toBe(id);
+	});
+
+	it('off (default): /kling answers Kling\'s envelope and takes a JWT', async () => {
+		emu.kling.config.cometApi = false;
+		const r = await api(CREATE, { prefix: '/kling', body: { image: portraitUrl() } });
+		expect([r.status, r.json.code]).toEqual([400, 1201]);
+	});
+});
