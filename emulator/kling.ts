@@ -117,6 +117,8 @@ export type KlingFaultKind =
 	| 'http429-1303'
 	/** 1102 "Account balance not enough" with HTTP 429 (provider-apis.md §6.1): permanent, not a rate limit. */
 	| 'http429-1102'
+	/** 404/1203 "task not found" for a task that exists: one not yet readable just after its create. */
+	| 'http404-1203'
 	| 'reset'
 	| 'reset-after-accept'
 	| 'delay';
@@ -465,6 +467,9 @@ class KlingEmulatorImpl implements KlingEmulator {
 					return true;
 				case 'http429-1102':
 					this.error(res, 1102, 'Account balance not enough', comet);
+					return true;
+				case 'http404-1203':
+					this.error(res, 1203, 'task not found', comet);
 					return true;
 			}
 		}

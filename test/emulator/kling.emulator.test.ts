@@ -605,6 +605,13 @@ describe('CometAPI mode under /kling (provider-apis.md §6.2)', () => {
 		const broke = await comet(CREATE, { body: createBody() });
 		expect([broke.status, broke.json.data.data.code, broke.json.message]).toEqual([500, 1102, 'Account balance not enough']);
 		expect(emu.kling.tasks()).toHaveLength(0);
+
+		emu.kling.config.cometApiUpstreamStatus = null;
+		const created = await comet(CREATE, { body: createBody() });
+		emu.kling.inject({ route: 'get', fault: 'http404-1203' });
+		const notYet = await comet(`${CREATE}/${created.json.data.task_id}`);
+		expect([notYet.status, notYet.json.data.data.code]).toEqual([404, 1203]);
+		expect((await comet(`${CREATE}/${created.json.data.task_id}`)).json.data.task_id).toBe(created.json.data.task_id);
 	});
 
 	it('a duplicate external_task_id is refused nested, like any Kling refusal', async () => {
