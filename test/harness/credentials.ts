@@ -92,6 +92,13 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 	/** Every (typeName → data) persisted by `updateCredentials` (pre-auth tokens etc.). */
 	readonly updates: Array<{ type: string; data: ICredentialDataDecryptedObject }> = [];
 
+	/**
+	 * Test-only, like curl's --resolve: an authenticated request whose URL starts with a key goes to
+	 * the value instead (e.g. a credential's preset host, `https://api.cometapi.com/kling`, to the
+	 * emulator's `http://127.0.0.1:PORT/kling`). Lets tests run a preset region against the emulator.
+	 */
+	readonly urlOverrides = new Map<string, string>();
+
 	constructor(private readonly credentialTypes: CredentialTypeRegistry) {
 		super();
 	}
@@ -175,7 +182,7 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 
 		if (credentialType.authenticate) {
 			if (typeof credentialType.authenticate === 'function') {
-				return await credentialType.authenticate(credentials, requestOptions as IHttpRequestOptions);
+				return this.overridden(await credentialType.authenticate(credentials, requestOptions as IHttpRequestOptions));
 			}
 
 			if (typeof credentialType.authenticate === 'object') {
@@ -199,7 +206,16 @@ export class HarnessCredentialsHelper extends ICredentialsHelper {
 			}
 		}
 
-		return requestOptions as IHttpRequestOptions;
+		return this.overridden(requestOptions as IHttpRequestOptions);
+	}
+
+	/** Applies `urlOverrides` to an authenticated request. */
+	private overridden(options: IHttpRequestOptions): IHttpRequestOptions {
+		const url = typeof options.url === 'string' ? options.url : '';
+		for (const [from, to] of this.urlOverrides) {
+			if (url === from || url.startsWith(`${from}/`) || url.startsWith(`${from}?`)) return { ...options, url: `${to}${url.slice(from.length)}` };
+		}
+		return options;
 	}
 
 	async preAuthentication(
