@@ -212,6 +212,17 @@ describe('Kling Avatar: real Kling shapes and the CometAPI proxy', () => {
 			expect(Date.now() - started).toBeLessThan(5_000);
 		});
 
+		it('with the query path not served, your own External Task ID cannot be checked unused: the item fails before sending', async () => {
+			const { emulator, engine } = bed;
+			cometMode();
+			emulator.kling.config.cometApiAvatarQuery404 = true;
+			const run = await runNode(engine, klingNode(createParams({ downloadVideo: false, options: { externalTaskId: 'campaign-7' } })), [item()], cometCredentials());
+			expect(run.status).toBe('error');
+			expect(run.nodeError('Node')?.message).toMatch(/^Reading avatar task campaign-7 failed: CometAPI does not serve Kling's avatar query path \(HTTP 404\)/);
+			expect(emulator.kling.counters.getRequests).toBe(1);
+			expect(emulator.kling.counters.createRequests).toBe(0);
+		});
+
 		it('a Kling code relayed with the 404 (1203: not readable yet) is Kling\'s answer: tolerated a few times, then the task is followed', async () => {
 			const { emulator, engine } = bed;
 			cometMode();
