@@ -114,9 +114,6 @@ const ADVICE: Record<number, string> = {
 	5002: 'Kling timed out internally: try again later.',
 };
 
-/** What to do about a Kling error code (provider-apis.md §1.3), or undefined for an unknown one. */
-export const klingAdvice = (code: number | undefined): string | undefined => (code === undefined ? undefined : ADVICE[code]);
-
 /**
  * Decides how the engine treats a refused request. A Kling code is Kling's own verdict and wins
  * over the HTTP status (a proxy may relay it with any status, provider-apis.md §6.2); without one
