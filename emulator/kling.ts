@@ -39,7 +39,7 @@ export interface KlingConfig {
 	submittedMs: number;
 	/** Time a task then stays `processing`. Default 3000 ms. */
 	processingMs: number;
-	/** Allowed audio duration (sound_file and audio_id). Default 2..300 s. */
+	/** Allowed audio duration (sound_file and audio_id). Default 2..300 s; at most 60 s in CometAPI mode. */
 	audioMinSeconds: number;
 	audioMaxSeconds: number;
 	/** Decided at creation: a failure message makes the task end `failed`. Default: prompt contains `[[fail]]`. */
@@ -245,6 +245,8 @@ export const KLING_HTTP_STATUS: Readonly<Record<number, number>> = Object.freeze
 const MB = 1024 * 1024;
 const IMAGE_MAX_BYTES = 10 * MB;
 const AUDIO_MAX_BYTES = 5 * MB;
+/** CometAPI's avatar page: audio 2–60 s (provider-apis.md §6.2, seed 002). */
+export const COMET_API_AUDIO_MAX_SECONDS = 300;
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
 const ZEROS = Buffer.alloc(64 * 1024);
 
@@ -483,7 +485,7 @@ class KlingEmulatorImpl implements KlingEmulator {
 		let payload: Record<string, unknown>;
 		try {
 			const account = comet ? this.authenticateComet(req) : this.authenticate(req);
-			const data = await this.run(route, account, url, body, id);
+			const data = await this.run(route, account, url, body, id, comet);
 			status = 200;
 			payload = { code: 0, message: 'SUCCEED', request_id: requestId(), data };
 		} catch (err) {
@@ -561,10 +563,10 @@ class KlingEmulatorImpl implements KlingEmulator {
 		throw new KlingError(1002, 'Authorization is invalid');
 	}
 
-	private run(route: Route, account: string, url: URL, body: Buffer, id?: string): Promise<unknown> | unknown {
+	private run(route: Route, account: string, url: URL, body: Buffer, id: string | undefined, comet: boolean): Promise<unknown> | unknown {
 		switch (route) {
 			case 'create':
-				return this.create(account, body);
+				return this.create(account, body, comet);
 			case 'get':
 				return this.getOne(account, id ?? '');
 			case 'list':
@@ -584,7 +586,7 @@ class KlingEmulatorImpl implements KlingEmulator {
 
 	// ── avatar create ──
 
-	private async create(account: string, raw: Buffer): Promise<unknown> {
+	private async create(account: string, raw: Buffer, comet = false): Promise<unknown> {
 		const body = parseJsonObject(raw);
 		const cfg = this.config;
 
@@ -623,7 +625,9 @@ class KlingEmulatorImpl implements KlingEmulator {
 			if (snd.bytes) audioDurationSeconds = checkAudio(snd.bytes);
 		}
 		if (audioDurationSeconds !== null) {
-			const { audioMinSeconds: min, audioMaxSeconds: max } = this.config;
+			const { audioMinSeconds: min } = this.config;
+			// CometAPI's avatar page allows 2–60 s of audio (provider-apis.md §6.2).
+			const max = comet ? Math.min(this.config.audioMaxSeconds, COMET_API_AUDIO_MAX_SECONDS) : this.config.audioMaxSeconds;
 			if (audioDurationSeconds < min || audioDurationSeconds > max) {
 				throw invalid(`audio duration must be between ${min} and ${max} seconds (got ${durationString(audioDurationSeconds)} s)`);
 			}
