@@ -246,7 +246,7 @@ const MB = 1024 * 1024;
 const IMAGE_MAX_BYTES = 10 * MB;
 const AUDIO_MAX_BYTES = 5 * MB;
 /** CometAPI's avatar page: audio 2–60 s (provider-apis.md §6.2, seed 002). */
-export const COMET_API_AUDIO_MAX_SECONDS = 300;
+export const COMET_API_AUDIO_MAX_SECONDS = 60;
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
 const ZEROS = Buffer.alloc(64 * 1024);
 

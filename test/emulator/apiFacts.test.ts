@@ -144,7 +144,7 @@ const FACTS: Fact[] = [
 		source: '§6.1',
 		fact: 'A real failed task: HTTP 200, code 0, task_status "failed" with task_status_msg, task_info {} and task_result {}',
 		handledIn: ['nodes/KlingAvatar/normalize.ts', 'nodes/shared/taskEngine.ts'],
-		nodeTest: 'test/engine/klingCreate.engine.test.ts',
+		nodeTest: 'test/engine/klingCometApi.engine.test.ts',
 		check: async () => {
 			const created = await kling(AVATAR, { body: avatarBody({ prompt: 'smile [[fail]]', external_task_id: 'fact-failed-1' }) });
 			expect(created.json.code).toBe(0);
@@ -161,7 +161,7 @@ const FACTS: Fact[] = [
 		source: '§6.1',
 		fact: 'A bad image is often accepted, then the task fails with "Image pixel is invalid"',
 		handledIn: ['nodes/KlingAvatar/normalize.ts'],
-		nodeTest: 'test/engine/klingCreate.engine.test.ts',
+		nodeTest: 'test/engine/klingCometApi.engine.test.ts',
 		check: async () => {
 			const created = await kling(AVATAR, { body: avatarBody({ image: `${emu.url}/assets/portrait.jpg?pixel-invalid` }) });
 			expect(created.json.code).toBe(0);
@@ -174,7 +174,7 @@ const FACTS: Fact[] = [
 		source: '§6.1, §1.3',
 		fact: '1102 arrives as HTTP 429 "Account balance not enough" (permanent, not a rate limit)',
 		handledIn: ['nodes/KlingAvatar/transport.ts'],
-		nodeTest: 'test/engine/klingCreate.engine.test.ts',
+		nodeTest: 'test/engine/klingCometApi.engine.test.ts',
 		check: async () => {
 			emu.kling.inject({ route: 'create', fault: 'http429-1102' });
 			const refused = await kling(AVATAR, { body: avatarBody() });
@@ -186,7 +186,7 @@ const FACTS: Fact[] = [
 		source: '§6.1, §1.5',
 		fact: 'Ended tasks carry final_unit_deduction (a string) and final_balance_deduction {quota, list_price}; video duration is a string',
 		handledIn: ['nodes/KlingAvatar/normalize.ts'],
-		nodeTest: 'test/engine/klingCreate.engine.test.ts',
+		nodeTest: 'test/engine/klingCometApi.engine.test.ts',
 		check: async () => {
 			const created = await kling(AVATAR, { body: avatarBody() });
 			const got = await until(() => kling(`${AVATAR}/${created.json.data.task_id}`), klingTaskDone);
@@ -228,7 +228,7 @@ const FACTS: Fact[] = [
 		source: '§6.1, §1.2',
 		fact: 'A single API key works as Bearer; a wrong key gets HTTP 401 code 1002',
 		handledIn: ['credentials/KlingApi.credentials.ts', 'nodes/KlingAvatar/transport.ts'],
-		nodeTest: 'test/engine/klingFaults.engine.test.ts',
+		nodeTest: 'test/engine/klingCreate.engine.test.ts',
 		check: async () => {
 			expect((await kling(`${AVATAR}?pageNum=1&pageSize=1`)).json.code).toBe(0);
 			const wrong = await kling(`${AVATAR}?pageNum=1&pageSize=1`, { auth: 'Bearer not-the-key' });
@@ -299,7 +299,7 @@ const FACTS: Fact[] = [
 		source: '§1.5',
 		fact: 'List: GET ?pageNum&pageSize answers data as an array of task objects',
 		handledIn: ['nodes/KlingAvatar/actions/avatarVideo/list.operation.ts'],
-		nodeTest: 'test/engine/klingCreate.engine.test.ts',
+		nodeTest: 'test/engine/klingFaults.engine.test.ts',
 		check: async () => {
 			await kling(AVATAR, { body: avatarBody() });
 			await kling(AVATAR, { body: avatarBody() });
@@ -373,6 +373,19 @@ const FACTS: Fact[] = [
 			const got = await comet(`${AVATAR}/${created.json.data.task_id}`);
 			expect(got.status).toBe(404);
 			expect(got.json.error.type).toBe('comet_api_error');
+		},
+	},
+	{
+		source: '§6.2, §1.11',
+		fact: 'Through CometAPI, Kling TTS is at /kling/v1/audio/tts and answers like Kling',
+		handledIn: ['nodes/KlingAvatar/speech.ts', 'nodes/KlingAvatar/baseUrl.ts'],
+		nodeTest: 'test/engine/klingSpeech.engine.test.ts',
+		check: async () => {
+			emu.kling.config.cometApi = true;
+			const ok = await comet('/v1/audio/tts', { text: 'Hello there.', voice_id: 'oversea_male1', voice_language: 'en' });
+			expect([ok.json.code, ok.json.data.task_status]).toEqual([0, 'succeed']);
+			const refused = await comet('/v1/audio/tts', { text: 'Hi.', voice_id: 'oversea_male1', voice_language: 'zh' });
+			expect(refused.json.data.data).toMatchObject({ code: 1201, message: 'Voice id not found' });
 		},
 	},
 	// ── Akool: §6.3 and §2 ──
@@ -453,6 +466,18 @@ const FACTS: Fact[] = [
 			expect(list.json.code).toBe(1000);
 			expect(Array.isArray(list.json.data.result)).toBe(true);
 			expect(list.json.data.result[0]).toMatchObject({ avatar_id: expect.any(String), from: expect.any(Number) });
+		},
+	},
+	{
+		source: '§6.3, §2.3',
+		fact: 'Uploading an avatar whose avatar_id exists already: 1222 "resource already exists"',
+		handledIn: ['nodes/Akool/transport.ts', 'nodes/Akool/actions/avatar/create.operation.ts'],
+		nodeTest: 'test/engine/akoolAvatar.engine.test.ts',
+		check: async () => {
+			const body = { url: `${emu.url}/assets/sample.mp4`, avatar_id: 'factAvatar1', type: 1 };
+			expect((await akool('/api/open/v3/avatar/create', body)).json.code).toBe(1000);
+			const again = await akool('/api/open/v3/avatar/create', body);
+			expect(again.json.code).toBe(1222);
 		},
 	},
 	{

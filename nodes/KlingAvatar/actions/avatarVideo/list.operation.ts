@@ -17,7 +17,7 @@ const properties: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: KLING_LIST_PAGE_NUM_MAX },
 		default: 1,
-		description: 'Which page to start from (1 to 1000); Kling lists the newest tasks first',
+		description: 'Which page to start from (1 to 1000); the order of Kling\'s list is not documented',
 		displayOptions: { show: { returnAll: [false] } },
 	},
 ];
