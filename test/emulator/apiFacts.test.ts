@@ -379,7 +379,7 @@ const FACTS: Fact[] = [
 		source: '§6.2, §1.11',
 		fact: 'Through CometAPI, Kling TTS is at /kling/v1/audio/tts and answers like Kling',
 		handledIn: ['nodes/KlingAvatar/speech.ts', 'nodes/KlingAvatar/baseUrl.ts'],
-		nodeTest: 'test/engine/klingSpeech.engine.test.ts',
+		nodeTest: 'test/engine/klingSpeechLedger.engine.test.ts',
 		check: async () => {
 			emu.kling.config.cometApi = true;
 			const ok = await comet('/v1/audio/tts', { text: 'Hello there.', voice_id: 'oversea_male1', voice_language: 'en' });
