@@ -35,6 +35,26 @@ describe('as an AI Agent tool', () => {
 		expect(emulator.kling.tasks()[0].body.sound_file).toBe(`${emulator.url}/assets/voice.mp3`);
 	});
 
+	it('Kling Speech as a tool answers with the audio ID and URL and downloads nothing', async () => {
+		const { emulator, engine } = bed;
+		const params = {
+			resource: 'speech',
+			operation: 'create',
+			text: "={{ $fromAI('text', 'What the voice says', 'string') }}",
+			voiceLanguage: 'en',
+			voiceId: 'oversea_male1',
+			voiceSpeed: 1,
+			downloadAudio: true,
+		};
+		const tool = klingNode(params, { name: 'Kling Speech', type: 'n8n-nodes-talking-avatar.klingAvatarTool' });
+		const run = await engine.run({ ...toolOfAgent(tool, { text: 'Hello from the agent.' }), credentials: klingCredentials(emulator) });
+		expect(run.status).toBe('success');
+		const [answer] = JSON.parse(String(run.output('Agent')[0].json.response)) as Array<Record<string, unknown>>;
+		expect(answer).toMatchObject({ audioId: emulator.kling.audios()[0].audioId, audioUrl: expect.stringMatching(/^http/) });
+		const audioFetches = emulator.kling.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/files/'));
+		expect(audioFetches).toEqual([]);
+	});
+
 	it('a task still running when the call returns tells the agent how to continue', async () => {
 		const { emulator, engine } = bed;
 		const params = klingParams({ imageSource: 'url', imageUrl: `${emulator.url}/assets/portrait.jpg`, audioSource: 'url', audioUrl: `${emulator.url}/assets/voice.mp3`, waitForCompletion: false });

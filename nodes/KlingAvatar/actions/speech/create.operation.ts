@@ -12,6 +12,7 @@ import { readString } from '../../../shared/parameters';
 import { CAPACITY_RETRY_POLICY, DEFAULT_RETRY_POLICY, retryDelayMs } from '../../../shared/schedule';
 import type { LedgerAttempt, LedgerItemRef } from '../../../shared/taskLedger';
 import { TaskLedger } from '../../../shared/taskLedger';
+import { runsAsTool } from '../../../shared/toolMode';
 import { KLING_TTS_SPEED, KLING_TTS_TEXT_MAX_CHARS } from '../../limits';
 import { normalizeSpeech, ttsFailureKind, TTS_PATH } from '../../speech';
 import { rememberedSpeech, rememberSpeech, SPEECH_LEDGER_PROVIDER, speechLedgerKey, speechTaskStatus } from '../../speechLedger';
@@ -121,6 +122,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	const run = ledgerRunScope(this);
 	// Earlier runs of the node in this execution (a loop's earlier rounds) are never run again.
 	if (run !== 'tool') ledger.forgetRunsBefore(Number(run));
+	const asTool = runsAsTool(this);
 
 	// Validate every item before the first (paid) request.
 	const bodies: Array<{ body: IDataObject; audioProperty?: string; unlisted?: string } | Error> = [];
@@ -141,7 +143,8 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			if (!(speed >= KLING_TTS_SPEED.min && speed <= KLING_TTS_SPEED.max)) {
 				throw invalidInput(this, i, 'Speed', `the speed is ${speed}; it must be between ${KLING_TTS_SPEED.min} and ${KLING_TTS_SPEED.max}`, 'Kling');
 			}
-			const audioProperty = this.getNodeParameter('downloadAudio', i, false)
+			// As an AI Agent tool the binary would be dropped by n8n: the agent gets the audio's URL and ID.
+			const audioProperty = this.getNodeParameter('downloadAudio', i, false) && !asTool
 				? readString(this, i, 'audioBinaryProperty', { field: 'Put Audio in Field', kind: 'id', provider: 'Kling', fallback: 'audio' }) || 'audio'
 				: undefined;
 			bodies.push({
