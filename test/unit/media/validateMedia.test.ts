@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
 	checkAudio,
 	checkImage,
@@ -7,18 +5,20 @@ import {
 	type AudioLimits,
 	type ImageLimits,
 } from '../../../nodes/shared/media/validateMedia';
+import { load } from './fixtures';
 
-const FIXTURES = join(__dirname, '..', '..', 'fixtures');
-const load = (name: string): Buffer => readFileSync(join(FIXTURES, name));
 const MB = 1024 * 1024;
 
 // Test-local limits shaped like a provider's (the real ones live in each provider folder).
 const IMAGE: ImageLimits = { formats: ['jpeg', 'png'], maxBytes: 10 * MB, minSidePx: 300, minAspect: 0.4, maxAspect: 2.5 };
 const AUDIO: AudioLimits = { formats: ['mp3', 'wav', 'm4a', 'aac'], maxBytes: 5 * MB, minSeconds: 2, maxSeconds: 300 };
 
-/** Signature + IHDR, optionally zero-padded to a total size: all probeImage reads is the header. */
-function png(width: number, height: number, totalBytes = 33): Buffer {
-	const b = Buffer.alloc(Math.max(33, totalBytes));
+/**
+ * A structurally complete PNG: signature, IHDR, one IDAT (zero-filled to reach `totalBytes`), IEND.
+ * CRCs are left zero: nothing here decodes the picture.
+ */
+function png(width: number, height: number, totalBytes = 57): Buffer {
+	const b = Buffer.alloc(Math.max(57, totalBytes));
 	Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
 	b.writeUInt32BE(13, 8);
 	b.write('IHDR', 12, 'latin1');
@@ -26,6 +26,9 @@ function png(width: number, height: number, totalBytes = 33): Buffer {
 	b.writeUInt32BE(height, 20);
 	b[24] = 8;
 	b[25] = 2;
+	b.writeUInt32BE(b.length - 57, 33);
+	b.write('IDAT', 37, 'latin1');
+	b.write('IEND', b.length - 8, 'latin1');
 	return b;
 }
 
@@ -191,9 +194,14 @@ describe('checkAudio', () => {
 		expect(checkAudio(wav(300), AUDIO)).toBeNull();
 	});
 
-	it('measures a truncated WAV by the bytes present, not the length its header claims', () => {
-		// Decision: the provider can only play what was uploaded. Header says 301 s, 1 s arrived.
-		expect(checkAudio(wav(301, 1), AUDIO)?.message).toBe('audio is 1.0 s long; it must be between 2 and 300 s');
+	it('refuses a WAV cut short: its header declares more data than arrived', () => {
+		// Header says 301 s, 1 s arrived: the provider would get a cut file.
+		expect(checkAudio(wav(301, 1), AUDIO)).toEqual({
+			problem: 'truncated',
+			measured: '8044 bytes (8 KB)',
+			limit: '2408044 bytes (2.3 MB), as the header declares',
+			message: 'audio file is cut short: its header says 2408044 bytes (2.3 MB), 8044 bytes are present',
+		});
 	});
 
 	it('rejects the 1.0 s fixture as too short', () => {
@@ -227,8 +235,17 @@ describe('checkAudio', () => {
 		expect(checkAudio(Buffer.from('hello, this is not audio at all'), AUDIO)?.problem).toBe('unknownFormat');
 	});
 
-	it('rejects audio whose length cannot be read (M4A cut before its moov box)', () => {
-		expect(checkAudio(load('voice.m4a').subarray(0, 4000), AUDIO)).toEqual({
+	it('rejects an M4A cut before its moov box as cut short', () => {
+		const m4a = load('voice.m4a');
+		const mdatEnd = m4a.indexOf('moov') - 4;
+		expect(checkAudio(m4a.subarray(0, 4000), AUDIO)?.message).toBe(
+			`audio file is cut short: its header says ${mdatEnd} bytes (${formatBytes(mdatEnd)}), 4000 bytes are present`,
+		);
+	});
+
+	it('rejects audio whose length cannot be read (an M4A whose moov never came, cut at a box boundary)', () => {
+		const m4a = load('voice.m4a');
+		expect(checkAudio(m4a.subarray(0, m4a.indexOf('moov') - 4), AUDIO)).toEqual({
 			problem: 'unreadableDuration',
 			measured: 'unknown',
 			limit: 'between 2 and 300 s',
@@ -236,3 +253,4 @@ describe('checkAudio', () => {
 		});
 	});
 });
+
