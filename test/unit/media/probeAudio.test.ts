@@ -3,9 +3,10 @@ import { allAudioFixtures, audioFixtures, imageFixtures, load, noise, truths as 
 
 /**
  * How close a length must come to the truth (fixtures.json, measured at generation time):
- * containers that state the exact length to 10 ms; frame-based estimates to 0.1 s.
+ * containers that state the exact length to 10 ms; LAME-tagged MP3s, whose gapless length ffmpeg
+ * decodes, to the sample (1 ms); other frame-based estimates to 0.1 s.
  */
-const GAPLESS: string[] = [];
+const GAPLESS = ['voice-vbr.mp3', 'lame-300s.mp3', 'lame-1.97s.mp3', 'lame-2s.mp3'];
 const tolerance = (name: string): number =>
 	GAPLESS.includes(name) ? 0.001 : ['wav', 'm4a', 'mp2'].includes(expected[name].format) ? 0.01 : 0.1;
 
@@ -265,6 +266,97 @@ describe('probeAudio on real fixtures (vs ffprobe / ffmpeg decodes)', () => {
 	});
 });
 
+describe('probeAudio on the real-world kinds of issue 11', () => {
+	it('fragmented M4A: an empty moov (mvhd 0) and one whose mvhd covers only the first second', () => {
+		for (const name of ['frag-empty-moov.m4a', 'frag-1s.m4a']) {
+			const buf = load(name);
+			expect(buf.indexOf('moof')).toBeGreaterThan(0);
+			expect(probeAudio(buf).durationSeconds).toBeCloseTo(expected[name].durationSeconds as number, 2);
+		}
+		// The header alone would say 1.02 s: mvhd of frag-1s.m4a.
+		const buf = load('frag-1s.m4a');
+		const mvhdAt = buf.indexOf('mvhd');
+		expect(buf.readUInt32BE(mvhdAt + 20) / buf.readUInt32BE(mvhdAt + 16)).toBeLessThan(1.1);
+	});
+
+	it('compressed WAVs name their codec, and their length comes from fact or the frames, not the byte rate', () => {
+		expect(probeAudio(load('ima-adpcm.wav')).codec).toBe('IMA ADPCM');
+		expect(probeAudio(load('ms-adpcm-500s.wav')).codec).toBe('MS ADPCM');
+		expect(probeAudio(load('mp3-in-wav.wav')).codec).toBe('MPEG Layer III');
+		// Byte rate 0, no fact: only the MP3 frames inside tell the length.
+		const nofact = load('mp3-in-wav-nofact.wav');
+		expect(nofact.indexOf('fact')).toBe(-1);
+		expect(nofact.readUInt32LE(28)).toBe(0);
+		// The header's byte rate would say 500 s is 126 s.
+		const ms = load('ms-adpcm-500s.wav');
+		expect(ms.readUInt32LE(28)).toBe(16000);
+	});
+
+	it('a LAME-tagged MP3 lasts its gapless length: 300 s is not 300.17 s, 1.97 s is not 2.09 s', () => {
+		for (const name of ['lame-300s.mp3', 'lame-1.97s.mp3', 'lame-2s.mp3']) {
+			const buf = load(name);
+			// ffmpeg's LAME tag (encoder string 'Lavf' under -bitexact) with delay and padding.
+			expect(buf.indexOf('Lavf')).toBeGreaterThan(0);
+			// Frames x 576 / 8000 overshoots the truth by the encoder delay and padding.
+			const info = buf.indexOf('Info');
+			const headerSeconds = (buf.readUInt32BE(info + 8) * 576) / 8000;
+			expect(headerSeconds - (expected[name].durationSeconds as number)).toBeGreaterThan(0.1);
+			expect(probeAudio(buf).durationSeconds).toBeCloseTo(expected[name].durationSeconds as number, 3);
+		}
+	});
+
+	it('finds an MP3 behind 200 KB of junk (no ID3 tag)', () => {
+		const buf = load('junk-200k.mp3');
+		expect(buf.toString('latin1', 0, 3)).not.toBe('ID3');
+		expect(probeAudio(buf)).toEqual({ format: 'mp3', durationSeconds: probeAudio(load('voice-vbr.mp3')).durationSeconds });
+	});
+
+	it('three concatenated 300 s MP3s play 900 s, not the first Info header\'s 300 s', () => {
+		const p = probeAudio(load('concat-3x300s.mp3'));
+		expect(p.durationSeconds).toBeGreaterThan(899);
+		expect(Math.abs((p.durationSeconds as number) - (expected['concat-3x300s.mp3'].durationSeconds as number))).toBeLessThan(0.1);
+	});
+
+	it('a cut MP3 and a cut faststart M4A: the header declares the whole, the bytes present are fewer', () => {
+		for (const name of ['cut-280s.mp3', 'cut-280s-faststart.m4a']) {
+			const cut = expected[name].cut as NonNullable<(typeof expected)[string]['cut']>;
+			const p = probeAudio(load(name));
+			expect(p.format).toBe(expected[name].format);
+			// Both containers declare the stream up to the end of the uncut file (no trailing tags).
+			expect(p.truncated).toEqual({ declared: cut.sourceBytes, present: cut.presentBytes, unit: 'bytes' });
+		}
+	});
+
+	it('an M4A cut before its moov (moov after mdat) is cut, with no length', () => {
+		const full = load('voice.m4a');
+		expect(probeAudio(full.subarray(0, 4000))).toEqual({
+			format: 'm4a',
+			durationSeconds: null,
+			truncated: { declared: full.indexOf('moov') - 4, present: 4000, unit: 'bytes' },
+		});
+	});
+
+	it('a video is an mp4 with its video codec named, and its audio track measured', () => {
+		expect(expected['video-only.m4a'].streams).toBe('h264');
+		expect(probeAudio(load('video-only.m4a'))).toEqual({ format: 'mp4', durationSeconds: null, video: { codec: 'H.264', audioCodec: null } });
+		expect(expected['video-aac.m4a'].streams).toBe('h264+aac');
+		const p = probeAudio(load('video-aac.m4a'));
+		expect(p.video).toEqual({ codec: 'H.264', audioCodec: 'AAC' });
+		expect(p.durationSeconds).toBeCloseTo(expected['video-aac.m4a'].audioSeconds as number, 2);
+	});
+
+	it('MPEG program and transport streams named .mp3 are named as such, though they hold MPEG audio', () => {
+		expect(expected['mpeg-ps.mp3'].streams).toContain('mp2');
+		expect(probeAudio(load('mpeg-ps.mp3'))).toEqual({ format: 'mpeg-ps', durationSeconds: null });
+		expect(probeAudio(load('mpeg-ts.mp3'))).toEqual({ format: 'mpeg-ts', durationSeconds: null });
+	});
+
+	it('MPEG Layer II named .mp3 is mp2', () => {
+		expect(expected['layer2.mp3'].codec).toBe('mp2');
+		expect(probeAudio(load('layer2.mp3')).format).toBe('mp2');
+	});
+});
+
 /* ---------- WAV ---------- */
 
 interface WaveOpts {
@@ -366,6 +458,7 @@ describe('probeAudio WAV', () => {
 	it('reads RIFX (big-endian) like RIFF', () => {
 		const b = wave({ id: 'RIFX', sampleRate: 16000, byteRate: 32000, blockAlign: 2, claimedDataSize: 48000, dataBytes: 48000 });
 		expect(probeAudio(b)).toEqual({ format: 'wav', durationSeconds: 1.5 });
+		expect(probeAudio(load('rifx.wav')).durationSeconds).toBe(expected['rifx.wav'].durationSeconds);
 	});
 
 	it('reads RF64 sizes from ds64', () => {
@@ -782,7 +875,7 @@ describe('probeAudio never throws', () => {
 	});
 
 	it('on random bytes inside each box and chunk of the real files', () => {
-		for (const name of ['voice.m4a', 'voice-faststart.m4a', 'voice.wav', 'voice-vbr.mp3']) {
+		for (const name of ['voice.m4a', 'frag-1s.m4a', 'video-aac.m4a', 'ima-adpcm.wav', 'lame-2s.mp3']) {
 			const buf = Buffer.from(load(name));
 			for (let seed = 1; seed <= 40; seed++) {
 				const copy = Buffer.from(buf);

@@ -105,6 +105,7 @@ describe('probeImage JPEG marker walking', () => {
 	});
 
 	it('skips stray bytes between segments, as libjpeg does ("extraneous bytes before marker")', () => {
+		expect(expected['jpeg-stray-bytes.jpg'].libjpeg).toContain('2 extraneous bytes before marker 0xc0');
 		const junkBeforeSof = Buffer.concat([SOI, segment(0xdb, Buffer.alloc(65)), Buffer.from([0, 0, 0x12]), sof(0xc0, 640, 480), SOS]);
 		expect(probeImage(junkBeforeSof)).toMatchObject({ format: 'jpeg', width: 640, height: 480 });
 		// FF 00 is a stuffed zero, not a marker: garbage too.
