@@ -3,7 +3,7 @@
  * ffprobe, ffmpeg decodes and libjpeg traces at generation time; `measuredBy` says which).
  *
  * Three fixtures are derived here from committed files instead of being committed (a 200 KB junk
- * prefix, three 300 s MP3s back to back, a gzipped 2 MB WAV): the script built the same bytes and
+ * prefix, three 120 s MP3s back to back, a gzipped 2 MB WAV): the script built the same bytes and
  * recorded their SHA-256, checked before any truth about them is used.
  */
 import { createHash } from 'node:crypto';
@@ -54,8 +54,8 @@ const file = (name: string): Buffer => readFileSync(join(FIXTURES, name));
 /** The recipes of make-fixtures.sh's DERIVED section. */
 const DERIVED: Record<string, () => Buffer> = {
 	'junk-200k.mp3': () => Buffer.concat([noise(200 * 1024, 11), file('voice-vbr.mp3')]),
-	'concat-3x300s.mp3': () => {
-		const piece = file('lame-300s.mp3');
+	'concat-3x120s.mp3': () => {
+		const piece = file('lame-120s.mp3');
 		return Buffer.concat([piece, piece, piece]);
 	},
 	'ms-adpcm-500s.wav': () => gunzipSync(file('ms-adpcm-500s.wav.gz')),
