@@ -1,28 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { probeImage, type ImageProbe } from '../../../nodes/shared/media/probeImage';
-
-const FIXTURES = join(__dirname, '..', '..', 'fixtures');
-// Expected values were measured by ffprobe when the fixtures were made (make-fixtures.sh).
-const expected: Record<string, { format: string; width?: number; height?: number; durationSeconds?: number }> =
-	JSON.parse(readFileSync(join(FIXTURES, 'fixtures.json'), 'utf8'));
-const load = (name: string): Buffer => readFileSync(join(FIXTURES, name));
-
-const imageFixtures = Object.keys(expected).filter((n) => expected[n].width !== undefined);
-const audioFixtures = Object.keys(expected).filter((n) => expected[n].durationSeconds !== undefined);
-
-/** Deterministic pseudo-random bytes (xorshift32), so a failure can be replayed. */
-function noise(length: number, seed: number): Buffer {
-	const out = Buffer.alloc(length);
-	let x = seed >>> 0 || 1;
-	for (let i = 0; i < length; i++) {
-		x ^= x << 13;
-		x ^= x >>> 17;
-		x ^= x << 5;
-		out[i] = x & 0xff;
-	}
-	return out;
-}
+import { audioFixtures, imageFixtures, load, noise, truths as expected } from './fixtures';
 
 function expectWellFormed(p: ImageProbe): void {
 	expect(['png', 'jpeg', 'gif', 'webp', 'bmp', 'heic', 'unknown']).toContain(p.format);
@@ -58,17 +35,25 @@ const sof = (marker: number, width: number, height: number): Buffer => {
 const SOI = Buffer.from([0xff, 0xd8]);
 const SOS = Buffer.from([0xff, 0xda, 0x00, 0x08, 1, 1, 0, 0, 0x3f, 0]);
 
-describe('probeImage on real fixtures (vs ffprobe)', () => {
+describe('probeImage on real fixtures (vs ffprobe / libjpeg)', () => {
 	it.each(imageFixtures)('%s', (name) => {
 		const e = expected[name];
-		expect(probeImage(load(name))).toEqual({ format: e.format, width: e.width, height: e.height });
+		const p = probeImage(load(name));
+		expect(p).toMatchObject({ format: e.format, width: e.width, height: e.height });
+		// The SOF marker libjpeg reported; baseline and progressive fixtures carry none in fixtures.json.
+		if (e.sof) expect(p.jpeg?.marker).toBe(Number(e.sof));
+		// A whole file shows where its picture data starts and its end marker; a cut one does not end.
+		if (p.format === 'png' || p.format === 'jpeg') {
+			expect(p.structure?.dataAt).toBeGreaterThan(0);
+			expect(p.structure?.ends).toBe(e.cut === undefined);
+		}
 	});
 
 	it('reads the progressive JPEG frame header (SOF2), not just baseline SOF0', () => {
 		const buf = load('portrait-progressive.jpg');
 		expect(buf.indexOf(Buffer.from([0xff, 0xc2]))).toBeGreaterThan(0);
 		expect(buf.indexOf(Buffer.from([0xff, 0xc0, 0x00, 0x11]))).toBe(-1);
-		expect(probeImage(buf)).toEqual({ format: 'jpeg', width: 600, height: 800 });
+		expect(probeImage(buf)).toMatchObject({ format: 'jpeg', width: 600, height: 800, jpeg: { marker: 0xc2, process: 'progressive', widelySupported: true } });
 	});
 
 	it('skips the DHT (C4) segment that ffmpeg writes before SOF0', () => {
@@ -91,7 +76,7 @@ describe('probeImage JPEG marker walking', () => {
 		// A realistic camera-sized APP1 (~60 KB) holding bytes that look like markers.
 		const exifBody = Buffer.concat([Buffer.from('Exif\0\0MM\0*\0\0\0\x08', 'latin1'), noise(60000, 7)]);
 		const withExif = Buffer.concat([SOI, segment(0xe1, exifBody), jpeg.subarray(2)]);
-		expect(probeImage(withExif)).toEqual({ format: 'jpeg', width: 600, height: 800 });
+		expect(probeImage(withExif)).toMatchObject({ format: 'jpeg', width: 600, height: 800 });
 	});
 
 	it('skips DHT (C4), JPG (C8) and DAC (CC) even though they sit in the SOF range', () => {
@@ -103,7 +88,7 @@ describe('probeImage JPEG marker walking', () => {
 			sof(0xc1, 640, 480),
 			SOS,
 		]);
-		expect(probeImage(buf)).toEqual({ format: 'jpeg', width: 640, height: 480 });
+		expect(probeImage(buf)).toMatchObject({ format: 'jpeg', width: 640, height: 480 });
 	});
 
 	it('handles 0xFF fill bytes and standalone markers between segments', () => {
@@ -116,16 +101,70 @@ describe('probeImage JPEG marker walking', () => {
 			sof(0xc2, 1080, 1920),
 			SOS,
 		]);
-		expect(probeImage(buf)).toEqual({ format: 'jpeg', width: 1080, height: 1920 });
+		expect(probeImage(buf)).toMatchObject({ format: 'jpeg', width: 1080, height: 1920 });
 	});
 
-	const otherSofs = [0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf].map((m) => [m.toString(16), m] as const);
-	it.each(otherSofs)('accepts SOF marker 0x%s', (_hex, marker) => {
-		expect(probeImage(Buffer.concat([SOI, sof(marker, 321, 123), SOS])).width).toBe(321);
+	it('skips stray bytes between segments, as libjpeg does ("extraneous bytes before marker")', () => {
+		expect(expected['jpeg-stray-bytes.jpg'].libjpeg).toContain('2 extraneous bytes before marker 0xc0');
+		const junkBeforeSof = Buffer.concat([SOI, segment(0xdb, Buffer.alloc(65)), Buffer.from([0, 0, 0x12]), sof(0xc0, 640, 480), SOS]);
+		expect(probeImage(junkBeforeSof)).toMatchObject({ format: 'jpeg', width: 640, height: 480 });
+		// FF 00 is a stuffed zero, not a marker: garbage too.
+		const stuffed = Buffer.concat([SOI, Buffer.from([0xff, 0x00, 0x55]), sof(0xc0, 640, 480), SOS]);
+		expect(probeImage(stuffed)).toMatchObject({ width: 640, height: 480 });
+	});
+
+	// ITU T.81 Table B.1 (and T.87 for JPEG-LS): only Huffman baseline, extended and progressive
+	// at 8 bits are what browsers and common decoders read.
+	const codings: Array<[number, string, boolean]> = [
+		[0xc0, 'baseline', true],
+		[0xc1, 'extended sequential', true],
+		[0xc2, 'progressive', true],
+		[0xc3, 'lossless', false],
+		[0xc5, 'hierarchical sequential', false],
+		[0xc6, 'hierarchical progressive', false],
+		[0xc7, 'hierarchical lossless', false],
+		[0xc9, 'arithmetic-coded sequential', false],
+		[0xca, 'arithmetic-coded progressive', false],
+		[0xcb, 'arithmetic-coded lossless', false],
+		[0xcd, 'arithmetic-coded hierarchical sequential', false],
+		[0xce, 'arithmetic-coded hierarchical progressive', false],
+		[0xcf, 'arithmetic-coded hierarchical lossless', false],
+		[0xf7, 'JPEG-LS', false],
+		[0xf9, 'JPEG-LS extended', false],
+	];
+	it.each(codings)('SOF marker 0x%s: %s (widely supported: %s)', (marker, process, widelySupported) => {
+		expect(probeImage(Buffer.concat([SOI, sof(marker, 321, 123), SOS]))).toMatchObject({
+			width: 321,
+			height: 123,
+			jpeg: { marker, process, precision: 8, hierarchical: false, widelySupported },
+		});
+	});
+
+	it('a DHP marker makes even a baseline frame hierarchical; 12-bit precision is not widely supported', () => {
+		const dhp = segment(0xde, Buffer.from([8, 0, 123, 1, 65, 1, 1, 0x11]));
+		expect(probeImage(Buffer.concat([SOI, dhp, sof(0xc0, 321, 123), SOS])).jpeg).toMatchObject({ hierarchical: true, widelySupported: false });
+		const twelveBit = sof(0xc1, 321, 123);
+		twelveBit[4] = 12;
+		expect(probeImage(Buffer.concat([SOI, twelveBit, SOS])).jpeg).toMatchObject({ precision: 12, widelySupported: false });
+	});
+
+	it('says where the scan data starts and whether EOI follows it', () => {
+		const data = Buffer.from([0x12, 0xff, 0x00, 0x34, 0xff, 0xd0, 0x56]);
+		const whole = Buffer.concat([SOI, sof(0xc0, 640, 480), SOS, data, Buffer.from([0xff, 0xd9])]);
+		const dataAt = 2 + 19 + SOS.length;
+		expect(probeImage(whole).structure).toEqual({ dataAt, ends: true });
+		// Bytes after EOI (an appended picture or padding) are ignored; a cut file has no EOI.
+		expect(probeImage(Buffer.concat([whole, Buffer.alloc(100)])).structure).toEqual({ dataAt, ends: true });
+		expect(probeImage(whole.subarray(0, whole.length - 2)).structure).toEqual({ dataAt, ends: false });
+		// An EXIF thumbnail's EOI before the scan does not count.
+		const thumb = segment(0xe1, Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
+		expect(probeImage(Buffer.concat([SOI, thumb, sof(0xc0, 640, 480), SOS, data])).structure?.ends).toBe(false);
+		// Cut before the scan header is complete: no data.
+		expect(probeImage(Buffer.concat([SOI, sof(0xc0, 640, 480), SOS.subarray(0, 6)])).structure).toEqual({ dataAt: null, ends: false });
 	});
 
 	it('gives null dimensions when the scan starts before any frame header', () => {
-		expect(probeImage(Buffer.concat([SOI, segment(0xdb, Buffer.alloc(65)), SOS, noise(500, 3)]))).toEqual({
+		expect(probeImage(Buffer.concat([SOI, segment(0xdb, Buffer.alloc(65)), SOS, noise(500, 3)]))).toMatchObject({
 			format: 'jpeg',
 			width: null,
 			height: null,
@@ -133,7 +172,7 @@ describe('probeImage JPEG marker walking', () => {
 	});
 
 	it('gives null dimensions for a zero-height frame (height defined later by DNL)', () => {
-		expect(probeImage(Buffer.concat([SOI, sof(0xc0, 640, 0), SOS]))).toEqual({ format: 'jpeg', width: null, height: null });
+		expect(probeImage(Buffer.concat([SOI, sof(0xc0, 640, 0), SOS]))).toMatchObject({ format: 'jpeg', width: null, height: null });
 	});
 });
 
@@ -229,7 +268,7 @@ describe('probeImage never throws', () => {
 
 	it('on a header claiming a segment longer than the buffer', () => {
 		const b = Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0xff, 0xf0, 1, 2, 3]);
-		expect(probeImage(b)).toEqual({ format: 'jpeg', width: null, height: null });
+		expect(probeImage(b)).toEqual({ format: 'jpeg', width: null, height: null, structure: { dataAt: null, ends: false } });
 	});
 
 	it('on a segment length below 2 (would loop forever if trusted)', () => {
@@ -237,6 +276,7 @@ describe('probeImage never throws', () => {
 			format: 'jpeg',
 			width: null,
 			height: null,
+			structure: { dataAt: null, ends: false },
 		});
 	});
 
@@ -261,7 +301,16 @@ describe('probeImage never throws', () => {
 		expect(probeImage(Buffer.alloc(4096, 0xff)).format).toBe('unknown');
 	});
 
-	it('returns the IHDR size of a PNG header on its own', () => {
-		expect(probeImage(pngHeader(512, 640))).toEqual({ format: 'png', width: 512, height: 640 });
+	it('returns the IHDR size of a PNG header on its own, with no picture data and no end', () => {
+		expect(probeImage(pngHeader(512, 640))).toEqual({ format: 'png', width: 512, height: 640, structure: { dataAt: null, ends: false } });
+	});
+
+	it('finds the PNG picture data (IDAT) and the IEND chunk, bytes after IEND ignored', () => {
+		const png = load('portrait.png');
+		expect(png.toString('latin1', png.length - 8, png.length - 4)).toBe('IEND');
+		const dataAt = probeImage(png).structure?.dataAt as number;
+		expect(png.toString('latin1', dataAt - 4, dataAt)).toBe('IDAT');
+		expect(probeImage(Buffer.concat([png, Buffer.alloc(50)])).structure).toEqual({ dataAt, ends: true });
+		expect(probeImage(png.subarray(0, png.length - 12)).structure).toEqual({ dataAt, ends: false });
 	});
 });

@@ -1,24 +1,25 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
 	checkAudio,
 	checkImage,
 	formatBytes,
 	type AudioLimits,
 	type ImageLimits,
+	type MediaViolation,
 } from '../../../nodes/shared/media/validateMedia';
+import { load, truths, type FixtureTruth } from './fixtures';
 
-const FIXTURES = join(__dirname, '..', '..', 'fixtures');
-const load = (name: string): Buffer => readFileSync(join(FIXTURES, name));
 const MB = 1024 * 1024;
 
 // Test-local limits shaped like a provider's (the real ones live in each provider folder).
 const IMAGE: ImageLimits = { formats: ['jpeg', 'png'], maxBytes: 10 * MB, minSidePx: 300, minAspect: 0.4, maxAspect: 2.5 };
 const AUDIO: AudioLimits = { formats: ['mp3', 'wav', 'm4a', 'aac'], maxBytes: 5 * MB, minSeconds: 2, maxSeconds: 300 };
 
-/** Signature + IHDR, optionally zero-padded to a total size: all probeImage reads is the header. */
-function png(width: number, height: number, totalBytes = 33): Buffer {
-	const b = Buffer.alloc(Math.max(33, totalBytes));
+/**
+ * A structurally complete PNG: signature, IHDR, one IDAT (zero-filled to reach `totalBytes`), IEND.
+ * CRCs are left zero: nothing here decodes the picture.
+ */
+function png(width: number, height: number, totalBytes = 57): Buffer {
+	const b = Buffer.alloc(Math.max(57, totalBytes));
 	Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
 	b.writeUInt32BE(13, 8);
 	b.write('IHDR', 12, 'latin1');
@@ -26,6 +27,9 @@ function png(width: number, height: number, totalBytes = 33): Buffer {
 	b.writeUInt32BE(height, 20);
 	b[24] = 8;
 	b[25] = 2;
+	b.writeUInt32BE(b.length - 57, 33);
+	b.write('IDAT', 37, 'latin1');
+	b.write('IEND', b.length - 8, 'latin1');
 	return b;
 }
 
@@ -191,9 +195,14 @@ describe('checkAudio', () => {
 		expect(checkAudio(wav(300), AUDIO)).toBeNull();
 	});
 
-	it('measures a truncated WAV by the bytes present, not the length its header claims', () => {
-		// Decision: the provider can only play what was uploaded. Header says 301 s, 1 s arrived.
-		expect(checkAudio(wav(301, 1), AUDIO)?.message).toBe('audio is 1.0 s long; it must be between 2 and 300 s');
+	it('refuses a WAV cut short: its header declares more data than arrived', () => {
+		// Header says 301 s, 1 s arrived: the provider would get a cut file.
+		expect(checkAudio(wav(301, 1), AUDIO)).toEqual({
+			problem: 'truncated',
+			measured: '8044 bytes (8 KB)',
+			limit: '2408044 bytes (2.3 MB), as the header declares',
+			message: 'audio file is cut short: its header says 2408044 bytes (2.3 MB), 8044 bytes are present',
+		});
 	});
 
 	it('rejects the 1.0 s fixture as too short', () => {
@@ -227,12 +236,117 @@ describe('checkAudio', () => {
 		expect(checkAudio(Buffer.from('hello, this is not audio at all'), AUDIO)?.problem).toBe('unknownFormat');
 	});
 
-	it('rejects audio whose length cannot be read (M4A cut before its moov box)', () => {
-		expect(checkAudio(load('voice.m4a').subarray(0, 4000), AUDIO)).toEqual({
+	it('rejects an M4A cut before its moov box as cut short', () => {
+		const m4a = load('voice.m4a');
+		const mdatEnd = m4a.indexOf('moov') - 4;
+		expect(checkAudio(m4a.subarray(0, 4000), AUDIO)?.message).toBe(
+			`audio file is cut short: its header says ${mdatEnd} bytes (${formatBytes(mdatEnd)}), 4000 bytes are present`,
+		);
+	});
+
+	it('rejects audio whose length cannot be read (an M4A whose moov never came, cut at a box boundary)', () => {
+		const m4a = load('voice.m4a');
+		expect(checkAudio(m4a.subarray(0, m4a.indexOf('moov') - 4), AUDIO)).toEqual({
 			problem: 'unreadableDuration',
 			measured: 'unknown',
 			limit: 'between 2 and 300 s',
 			message: 'audio length could not be read from the file header',
 		});
+	});
+});
+
+/**
+ * Every kind of real-world file the probes once got wrong (issue 11), as a fixture made by
+ * make-fixtures.sh, with the verdict the node must give before any paid request. Measured values in
+ * the messages are compared with the truths in fixtures.json (ffprobe, ffmpeg decodes, libjpeg).
+ */
+describe('real-world kinds (issue 11): verdict and message', () => {
+	type Expectation = null | { problem: string; message: (v: MediaViolation, t: FixtureTruth) => string; seconds?: boolean };
+	const allowed = 'mp3, wav, m4a, aac';
+	const lengthMessage = (v: MediaViolation): string => `audio is ${v.measured} long; it must be between 2 and 300 s`;
+	const cutAudio = (_v: MediaViolation, t: FixtureTruth): string => {
+		const { sourceBytes, presentBytes } = t.cut as NonNullable<FixtureTruth['cut']>;
+		return `audio file is cut short: its header says ${sourceBytes} bytes (${formatBytes(sourceBytes)}), ${presentBytes} bytes are present`;
+	};
+	const coding = (what: string) => (): string =>
+		`image is ${what}, which browsers and many decoders cannot display; re-encode it as a baseline or progressive JPEG, or as PNG`;
+
+	const rows: Array<[string, string, Expectation]> = [
+		// Valid files the probes used to refuse.
+		['frag-empty-moov.m4a', 'fragmented MP4, empty moov', null],
+		['frag-1s.m4a', 'fragmented MP4, first second in moov', null],
+		['ima-adpcm.wav', 'IMA ADPCM WAV (byte rate 2x too high)', null],
+		['mp3-in-wav.wav', 'MP3 in WAV, byte rate 0, fact chunk', null],
+		['mp3-in-wav-nofact.wav', 'MP3 in WAV, byte rate 0, no fact chunk', null],
+		['wav-size0.wav', 'WAV data size never filled in (0)', null],
+		['rifx.wav', 'big-endian WAV (RIFX)', null],
+		['junk-200k.mp3', '200 KB of junk before the first frame', null],
+		['lame-300s.mp3', 'LAME-tagged MP3 of exactly 300 s (frames: 300.17 s)', null],
+		['lame-2s.mp3', 'LAME-tagged MP3 of exactly 2 s (frames: 2.16 s)', null],
+		['lame-120s.mp3', 'LAME-tagged MP3 of 120 s (the concatenation\'s piece)', null],
+		['jpeg-stray-bytes.jpg', 'JPEG with stray bytes before SOF', null],
+		// Bad files the probes used to accept.
+		['lame-1.97s.mp3', 'LAME-tagged MP3 of 1.97 s (frames: 2.16 s)', { problem: 'tooShort', message: lengthMessage, seconds: true }],
+		['cut-280s.mp3', '280 s MP3 cut to 5000 bytes', { problem: 'truncated', message: cutAudio }],
+		['cut-280s-faststart.m4a', '280 s faststart M4A cut to 50000 bytes', { problem: 'truncated', message: cutAudio }],
+		['cut-head.jpg', 'JPEG cut to 400 bytes', { problem: 'truncated', message: () => 'image file is cut short: its 400 bytes end inside the picture data, before the JPEG end-of-image marker' }],
+		['cut-mid.jpg', 'JPEG cut mid-scan', { problem: 'truncated', message: () => 'image file is cut short: its 12000 bytes end inside the picture data, before the JPEG end-of-image marker' }],
+		['cut.png', 'PNG cut short', { problem: 'truncated', message: () => 'image file is cut short: its 3000 bytes end inside the picture data, before the PNG IEND chunk' }],
+		['video-only.m4a', 'H.264 video, no audio, named .m4a', { problem: 'video', message: () => `audio is a video (MP4: H.264 video, no audio track); give its audio track alone (allowed: ${allowed})` }],
+		[
+			'video-aac.m4a',
+			'20 s H.264 video with 1.5 s of AAC',
+			{ problem: 'video', message: (_v, t) => `audio is a video (MP4: H.264 video, ${(t.audioSeconds as number).toFixed(1)} s of AAC audio); give its audio track alone (allowed: ${allowed})` },
+		],
+		['mpeg-ps.mp3', 'MPEG program stream named .mp3', { problem: 'unsupportedFormat', message: () => `audio format is mpeg-ps (an MPEG program stream: a video container, as in .mpg or .vob); allowed: ${allowed}` }],
+		['mpeg-ts.mp3', 'MPEG transport stream named .mp3', { problem: 'unsupportedFormat', message: () => `audio format is mpeg-ts (an MPEG transport stream: a video container, as in .ts); allowed: ${allowed}` }],
+		['layer2.mp3', 'MPEG Layer II named .mp3', { problem: 'unsupportedFormat', message: () => `audio format is mp2 (MPEG audio Layer II; mp3 is Layer III); allowed: ${allowed}` }],
+		['concat-3x120s.mp3', 'three 120 s MP3s concatenated', { problem: 'tooLong', message: lengthMessage, seconds: true }],
+		['ms-adpcm-500s.wav', '500 s MS ADPCM WAV (byte rate 4x too high)', { problem: 'tooLong', message: lengthMessage, seconds: true }],
+		['jpeg-arithmetic.jpg', 'arithmetic-coded JPEG', { problem: 'unsupportedCoding', message: coding('an arithmetic-coded sequential JPEG (SOF9)') }],
+		['jpeg-arithmetic-progressive.jpg', 'arithmetic-coded progressive JPEG', { problem: 'unsupportedCoding', message: coding('an arithmetic-coded progressive JPEG (SOF10)') }],
+		['jpeg-lossless.jpg', 'lossless JPEG', { problem: 'unsupportedCoding', message: coding('a lossless JPEG (SOF3)') }],
+		['jpeg-ls.jpg', 'JPEG-LS', { problem: 'unsupportedCoding', message: coding('a JPEG-LS image (SOF55)') }],
+	];
+
+	it('covers every fixture made for issue 11', () => {
+		const issue11 = Object.keys(truths).filter((n) => !/^(portrait|tiny|wide|anim|voice|short)[.-]/.test(n));
+		expect(rows.map(([name]) => name).sort()).toEqual(issue11.sort());
+	});
+
+	it.each(rows)('%s (%s)', (name, _kind, expectation) => {
+		const truth = truths[name];
+		const isImage = truth.width !== undefined;
+		const v = isImage ? checkImage(load(name), IMAGE) : checkAudio(load(name), AUDIO);
+		if (expectation === null) {
+			expect(v).toBeNull();
+			return;
+		}
+		expect(v).not.toBeNull();
+		const violation = v as MediaViolation;
+		expect(violation.problem).toBe(expectation.problem);
+		expect(violation.message).toBe(expectation.message(violation, truth));
+		// A length in the message is the true one: within the rounding of the digits shown (0.05 s) plus
+		// the frame-hopping estimate's own error for concatenated MP3s (0.03 s here).
+		if (expectation.seconds) expect(Math.abs(parseFloat(violation.measured) - (truth.durationSeconds as number))).toBeLessThanOrEqual(0.1);
+	});
+
+	it('shows 1.97 s, not a rounded "2.0 s" that would look allowed', () => {
+		expect(checkAudio(load('lame-1.97s.mp3'), AUDIO)?.measured).toBe('1.97 s');
+	});
+
+	it('claims nothing about the end of an image read from its head only', () => {
+		const jpeg = load('portrait.jpg');
+		// The node reads a binary image's first 256 KB and the stored size: a cut in the rest is not seen.
+		expect(checkImage(jpeg.subarray(0, 400), IMAGE, jpeg.length)).toBeNull();
+		expect(checkImage(jpeg.subarray(0, 400), IMAGE)?.problem).toBe('truncated');
+		// Coding and dimensions are in the head, so those are still checked.
+		const arithmetic = load('jpeg-arithmetic.jpg');
+		expect(checkImage(arithmetic.subarray(0, 300), IMAGE, arithmetic.length)?.problem).toBe('unsupportedCoding');
+	});
+
+	it('a cut image is refused before its size is judged, once its dimensions are read', () => {
+		const cut = Buffer.concat([png(200, 100, 1000).subarray(0, 500)]);
+		expect(checkImage(cut, IMAGE)?.problem).toBe('truncated');
 	});
 });
