@@ -5,6 +5,8 @@ import { withFailureKind } from '../shared/errors';
 import { sendProviderRequest } from '../shared/http';
 
 export const MINGYAN_CREDENTIAL = 'mingyanApi';
+/** Mingyan's query guidance: poll every 5–10 s (provider-apis.md §3, §6.4, vendor docs S31). */
+export const MINGYAN_FIRST_POLL_SECONDS = 5;
 export const MINGYAN_DEFAULT_BASE_URL = 'https://zcbservice.aizfw.cn/kyyReactApiServer';
 
 /**

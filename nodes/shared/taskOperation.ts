@@ -15,6 +15,8 @@ export interface TaskOperationConfig<Request> {
 	api: TaskApi<Request>;
 	/** Default of the Wait for Completion field for this operation. */
 	waitDefault: boolean;
+	/** Seconds before the first status check when the user sets none (the provider's documented pace). */
+	firstPollSeconds?: number;
 	/**
 	 * Reads and validates one item's parameters into a job (a create request or a task id).
 	 * Runs for every item before anything is sent, so bad input costs nothing.
@@ -45,7 +47,7 @@ export async function executeTaskOperation<Request>(
 
 	for (let i = 0; i < items.length; i++) {
 		try {
-			settings[i] = readWaitSettings(ctx, i, config.waitDefault);
+			settings[i] = readWaitSettings(ctx, i, config.waitDefault, config.firstPollSeconds);
 			if (asTool) settings[i].download = false;
 			if (settings[i].download) {
 				// The output field's name, checked like every identifying string (an object would become "[object Object]").

@@ -52,27 +52,38 @@ export function waitAndDownloadProperties(defaults: { wait: boolean; downloadNee
 /** Polling only happens while waiting: the knobs show only with Wait for Completion on. */
 const whileWaiting = { show: { '/waitForCompletion': [true] } };
 
-/** Advanced polling knobs, placed under a node's "Options" collection. */
-export const pollingOptionFields: INodeProperties[] = [
-	{
-		displayName: 'First Poll After (Seconds)',
-		name: 'pollMinIntervalSeconds',
-		type: 'number',
-		typeOptions: { minValue: 0.1, numberPrecision: 1 },
-		default: 2,
-		description: 'Shortest time between two status checks of a task; later checks space out to 10% of the time waited',
-		displayOptions: whileWaiting,
-	},
-	{
-		displayName: 'Longest Poll Interval (Seconds)',
-		name: 'pollMaxIntervalSeconds',
-		type: 'number',
-		typeOptions: { minValue: 0.1, numberPrecision: 1 },
-		default: 30,
-		description: 'Longest time between two status checks of a task',
-		displayOptions: whileWaiting,
-	},
-];
+/** Seconds before the first status check, unless a provider documents another pace. */
+export const DEFAULT_FIRST_POLL_SECONDS = DEFAULT_POLL_SCHEDULE.minIntervalMs / 1000;
+
+/**
+ * Advanced polling knobs, placed under a node's "Options" collection. `firstPollSeconds` is the
+ * provider's pace (seconds); the operation passes the same value to readWaitSettings.
+ */
+export function pollingOptionFieldsFor(firstPollSeconds = DEFAULT_FIRST_POLL_SECONDS): INodeProperties[] {
+	return [
+		{
+			displayName: 'First Poll After (Seconds)',
+			name: 'pollMinIntervalSeconds',
+			type: 'number',
+			typeOptions: { minValue: 0.1, numberPrecision: 1 },
+			default: firstPollSeconds,
+			description: 'Shortest time between two status checks of a task; later checks space out to 10% of the time waited',
+			displayOptions: whileWaiting,
+		},
+		{
+			displayName: 'Longest Poll Interval (Seconds)',
+			name: 'pollMaxIntervalSeconds',
+			type: 'number',
+			typeOptions: { minValue: 0.1, numberPrecision: 1 },
+			default: 30,
+			description: 'Longest time between two status checks of a task',
+			displayOptions: whileWaiting,
+		},
+	];
+}
+
+/** The polling knobs at the default pace. */
+export const pollingOptionFields: INodeProperties[] = pollingOptionFieldsFor();
 
 export interface WaitSettings {
 	wait: boolean;
@@ -82,12 +93,17 @@ export interface WaitSettings {
 	schedule: PollSchedule;
 }
 
-export function readWaitSettings(ctx: IExecuteFunctions, itemIndex: number, waitDefault: boolean): WaitSettings {
+export function readWaitSettings(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	waitDefault: boolean,
+	firstPollSeconds = DEFAULT_FIRST_POLL_SECONDS,
+): WaitSettings {
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as {
 		pollMinIntervalSeconds?: number;
 		pollMaxIntervalSeconds?: number;
 	};
-	const minIntervalMs = Math.max(100, (options.pollMinIntervalSeconds ?? DEFAULT_POLL_SCHEDULE.minIntervalMs / 1000) * 1000);
+	const minIntervalMs = Math.max(100, (options.pollMinIntervalSeconds ?? firstPollSeconds) * 1000);
 	const maxIntervalMs = Math.max(minIntervalMs, (options.pollMaxIntervalSeconds ?? DEFAULT_POLL_SCHEDULE.maxIntervalMs / 1000) * 1000);
 	const download = ctx.getNodeParameter('downloadVideo', itemIndex, true) as boolean;
 	return {
@@ -100,7 +116,7 @@ export function readWaitSettings(ctx: IExecuteFunctions, itemIndex: number, wait
 }
 
 /** What follows the task ID field in every provider's Get: Wait (off), Download, polling Options. */
-export function taskFollowUpProperties(): INodeProperties[] {
+export function taskFollowUpProperties(firstPollSeconds = DEFAULT_FIRST_POLL_SECONDS): INodeProperties[] {
 	return [
 		...waitAndDownloadProperties({ wait: false, downloadNeedsWait: false }),
 		{
@@ -109,7 +125,7 @@ export function taskFollowUpProperties(): INodeProperties[] {
 			type: 'collection',
 			placeholder: 'Add Option',
 			default: {},
-			options: [...pollingOptionFields],
+			options: pollingOptionFieldsFor(firstPollSeconds),
 		},
 	];
 }

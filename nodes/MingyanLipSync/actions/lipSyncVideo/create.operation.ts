@@ -3,10 +3,11 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { invalidInput } from '../../../shared/items';
 import { readString } from '../../../shared/parameters';
 import { executeTaskOperation } from '../../../shared/taskOperation';
-import { pollingOptionFields, waitAndDownloadProperties } from '../../../shared/waitOptions';
+import { pollingOptionFieldsFor, waitAndDownloadProperties } from '../../../shared/waitOptions';
 import type { LipSyncCreateRequest } from '../../lipSyncTaskApi';
 import { DEFAULT_MODEL, mingyanLipSyncApi } from '../../lipSyncTaskApi';
 import { AUDIO_EXTENSIONS, prepareMediaUrl, VIDEO_EXTENSIONS } from '../../urls';
+import { MINGYAN_FIRST_POLL_SECONDS } from '../../transport';
 import { verifyMingyanDownload } from '../../verify';
 
 const displayOptions = { show: { resource: ['lipSyncVideo'], operation: ['create'] } };
@@ -59,7 +60,7 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			...pollingOptionFields,
+			...pollingOptionFieldsFor(MINGYAN_FIRST_POLL_SECONDS),
 			{
 				displayName: 'Side-Face Optimization',
 				name: 'sideFace',
@@ -106,6 +107,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	return await executeTaskOperation(this, items, {
 		api: mingyanLipSyncApi(this),
 		waitDefault: true,
+		firstPollSeconds: MINGYAN_FIRST_POLL_SECONDS,
 		buildJob: async (i) => ({ itemIndex: i, request: buildRequest(this, i) }),
 		videoFileName: (task) => `mingyan-lipsync-${task.taskId}.mp4`,
 		verifyDownload: async (task, binary, i) => await verifyMingyanDownload(this, task, binary, i),
