@@ -70,7 +70,11 @@ const AKOOL_NOT_FOUND = new Set([1008, 1014]);
 
 /**
  * How the engine treats a refused request. Akool has no idempotency key: a create that may have
- * gone through (no answer, 5xx without a business code) is "ambiguous" and never sent again.
+ * gone through is "ambiguous" and never sent again. That is a create without an answer, one
+ * answered 5xx without a documented business code (an undocumented code with a 5xx may be a
+ * gateway's), or one answered 2xx without Akool's envelope (an empty body, an HTML page, JSON of
+ * another shape): something accepted it, and what is unknown. The same answers to a read are
+ * simply read again.
  *
  * 1005 "Frequent operation" is Akool's rate limit (provider-apis.md §6.3): the request was refused
  * before anything was done, so a refused create created nothing and sending it again is safe, like
@@ -80,8 +84,12 @@ const AKOOL_NOT_FOUND = new Set([1008, 1014]);
 export function akoolFailureKind(httpStatus: number, code: number | undefined, method: IHttpRequestMethods): FailureKind {
 	if (code === AKOOL_RATE_LIMITED) return 'retryable';
 	if (code !== undefined && AKOOL_NOT_FOUND.has(code)) return method === 'GET' ? 'notFound' : 'fatal';
-	if (code !== undefined) return 'fatal'; // a business refusal: nothing was created, retrying will not help
-	if (httpStatus >= 500) return method === 'GET' ? 'retryable' : 'ambiguous';
+	// "Success" with an error status: what happened cannot be told.
+	if (code === AKOOL_SUCCESS) return method === 'GET' ? 'retryable' : 'ambiguous';
+	const documented = code !== undefined && AKOOL_CODES[code] !== undefined;
+	if (documented) return 'fatal'; // a business refusal: nothing was created, retrying will not help
+	if (httpStatus >= 500 || (httpStatus >= 200 && httpStatus < 300 && code === undefined)) return method === 'GET' ? 'retryable' : 'ambiguous';
+	if (code !== undefined) return 'fatal'; // an undocumented code without a 5xx: still Akool's refusal
 	if (httpStatus === 429) return 'retryable';
 	if (httpStatus === 404 && method === 'GET') return 'notFound';
 	return 'fatal';

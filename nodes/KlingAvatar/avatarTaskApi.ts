@@ -30,7 +30,7 @@ export interface AvatarCreateRequest {
  * (which could send a create again). A Kling code relayed by CometAPI (e.g. 1203) is Kling's
  * answer and is left to the usual handling.
  */
-async function unservedCometQuery(ctx: IExecuteFunctions, error: unknown, id: string, itemIndex: number): Promise<Error | undefined> {
+async function unservedCometQuery(ctx: IExecuteFunctions, error: unknown, read: AvatarRead, itemIndex: number): Promise<Error | undefined> {
 	const refusal = refusalOf(error);
 	if (!refusal || refusal.answer.code !== undefined || !(await klingHost(ctx)).cometApi) return undefined;
 	const notServed = refusal.httpStatus === 404 || (refusal.httpStatus < 300 && refusal.answer.shape === 'other');
@@ -38,28 +38,37 @@ async function unservedCometQuery(ctx: IExecuteFunctions, error: unknown, id: st
 	const error404 = new NodeApiError(ctx.getNode(), {}, {
 		itemIndex,
 		httpCode: String(refusal.httpStatus),
-		message: `Reading avatar task ${id} failed: CometAPI does not serve Kling's avatar query path (HTTP ${refusal.httpStatus})`,
-		description: `CometAPI's docs do not list GET /kling${AVATAR_PATH}/{task_id}, and it answered HTTP ${refusal.httpStatus}, so the node cannot follow task ${id} through CometAPI; it was not polled again. A task that was created keeps running: find its result in the CometAPI dashboard, or use Create without Wait for Completion and collect the video there. Kling's own API (Region Global or China) serves this path.`,
+		message: `${read.what} failed: CometAPI does not serve Kling's avatar query path (HTTP ${refusal.httpStatus})`,
+		description: `CometAPI's docs do not list GET /kling${AVATAR_PATH}/{task_id}, and it answered HTTP ${refusal.httpStatus}, so the node cannot ${read.subject} through CometAPI; it was not asked again. A task that was created keeps running: find its result in the CometAPI dashboard, or use Create without Wait for Completion and collect the video there. Kling's own API (Region Global or China) serves this path.`,
 	});
 	return withFailureKind(error404, 'fatal');
 }
 
+/** One read of the query path, worded for what the ID is (a task ID, or an external task ID looked up). */
+interface AvatarRead {
+	/** "Reading avatar task 8680…" */
+	what: string;
+	/** What the node could not do: "follow task 8680…" */
+	subject: string;
+}
+
 /** Kling Avatar tasks for the shared engine. */
 export function klingAvatarApi(ctx: IExecuteFunctions): TaskApi<AvatarCreateRequest> {
-	const getTask = async (id: string, itemIndex: number) => {
+	const readTask = async (id: string, itemIndex: number, read: AvatarRead) => {
 		try {
 			return normalizeKlingTask(
 				await klingRequest<IDataObject>(ctx, {
 					method: 'GET',
 					path: `${AVATAR_PATH}/${encodeURIComponent(id)}`,
 					itemIndex,
-					what: `Reading avatar task ${id}`,
+					what: read.what,
 				}),
 			);
 		} catch (error) {
-			throw (await unservedCometQuery(ctx, error, id, itemIndex)) ?? error;
+			throw (await unservedCometQuery(ctx, error, read, itemIndex)) ?? error;
 		}
 	};
+	const getTask = (id: string, itemIndex: number) => readTask(id, itemIndex, { what: `Reading avatar task ${id}`, subject: `follow task ${id}` });
 
 	return {
 		provider: 'Kling',
@@ -98,9 +107,10 @@ export function klingAvatarApi(ctx: IExecuteFunctions): TaskApi<AvatarCreateRequ
 		},
 		async findCreated(externalTaskId, itemIndex) {
 			// Kling's query path accepts the external_task_id (provider-apis.md §6.1).
-			return await getTask(externalTaskId, itemIndex).catch((error: Error) =>
-				saysNoSuchTask(error) ? undefined : Promise.reject(error),
-			);
+			// Only Kling's own "no such task" lets the engine send the create again; any other refusal
+			// (a proxy's own error, …) cannot tell, and the engine keeps the create pending.
+			const read = { what: `Looking up the avatar task with external task id ${externalTaskId}`, subject: `look up external task id ${externalTaskId}` };
+			return await readTask(externalTaskId, itemIndex, read).catch((error: Error) => (saysNoSuchTask(error) ? undefined : Promise.reject(error)));
 		},
 		// What makes the video: not the Callback URL, which often carries the execution
 		// ({{ $execution.resumeUrl }}) and would make a Retry's requests look new.

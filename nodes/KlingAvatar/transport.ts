@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 import type { FailureKind } from '../shared/errors';
-import { failureKindOf, withFailureKind } from '../shared/errors';
+import { withFailureKind } from '../shared/errors';
 import { sendProviderRequest } from '../shared/http';
 import type { StreamedJsonBody } from '../shared/jsonBody';
 import { isCometApi, klingBaseUrl } from './baseUrl';
@@ -118,7 +118,8 @@ const ADVICE: Record<number, string> = {
  * Decides how the engine treats a refused request. A Kling code is Kling's own verdict and wins
  * over the HTTP status (a proxy may relay it with any status, provider-apis.md §6.2); without one
  * the status decides. Reads are always safe to repeat; a create that died with a 5xx may have been
- * processed, so it is "ambiguous". Nothing here reads message text: the engine looks a refused
+ * processed, so it is "ambiguous", and so is a create answered 2xx without a readable envelope
+ * (empty body, an HTML page, JSON of another shape): something accepted it, and what is unknown. Nothing here reads message text: the engine looks a refused
  * create up by its external_task_id before failing, so the unknown wording of a duplicate-key
  * refusal (provider-apis.md §6.1) never matters.
  * @param proxyCode CometAPI's own error.code: "invalid_request" with HTTP 500 is a malformed request, not an outage
@@ -134,6 +135,7 @@ export function klingFailureKind(httpStatus: number, code: number | undefined, m
 		return 'fatal';
 	}
 	if (httpStatus >= 500) return proxyCode === 'invalid_request' ? 'fatal' : method === 'GET' ? 'retryable' : 'ambiguous';
+	if (httpStatus >= 200 && httpStatus < 300) return method === 'GET' ? 'retryable' : 'ambiguous';
 	if (method === 'GET' && httpStatus === 404) return 'notFound';
 	if (httpStatus === 429) return 'retryable';
 	return 'fatal';
@@ -189,48 +191,82 @@ export async function klingRequest<T = IDataObject>(ctx: IExecuteFunctions, requ
 		what,
 	});
 
-	// Successful answers are Kling's envelope, also through CometAPI (provider-apis.md §6.2).
-	const envelope = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as KlingEnvelope;
+	// Successful answers are Kling's envelope, also through CometAPI (provider-apis.md §6.2), also
+	// when served as text.
+	const envelope = (isObject(response.body) ? response.body : isObject(jsonText(response.body)) ? jsonText(response.body) : {}) as KlingEnvelope;
 	if (response.statusCode < 300 && envelope.code === 0) return envelope.data as T;
 
+	const host = await klingHost(ctx);
 	const answer = parseKlingAnswer(response.body);
 	const { code, message: said, requestId, shape } = answer;
+	const status = response.statusCode;
+	// Who answered: Kling's code, else the proxy or host, never "Kling" for a page Kling did not write.
 	const who =
 		code !== undefined
 			? `Kling code ${code}${shape === 'cometNested' ? ' (through CometAPI)' : ''}`
-			: `${shape === 'cometOwn' ? 'CometAPI' : 'Kling'} HTTP ${response.statusCode}`;
-	const kind = klingFailureKind(response.statusCode, code, method, answer.proxyCode);
+			: host.cometApi || shape === 'cometOwn'
+				? `CometAPI HTTP ${status}`
+				: isObject(response.body) || isObject(jsonText(response.body))
+					? `Kling HTTP ${status}`
+					: `HTTP ${status} from ${hostName(host.baseUrl)}`;
+	const unreadable = code === undefined && status >= 200 && status < 300 ? ' (an answer without Kling\'s envelope: what happened is unknown)' : '';
+	const kind = klingFailureKind(status, code, method, answer.proxyCode);
 	const error = new NodeApiError(node, (isObject(response.body) ? response.body : { message: said }) as JsonObject, {
 		itemIndex,
 		httpCode: String(response.statusCode),
-		message: `${what} failed: ${who}${said ? ` – ${said}` : ''}`,
+		message: `${what} failed: ${who}${unreadable}${said ? ` – ${said}` : ''}`,
 		description: [code !== undefined ? ADVICE[code] : undefined, requestId ? `Request ID: ${requestId}` : undefined].filter(Boolean).join(' '),
 	});
-	answers.set(error, { httpStatus: response.statusCode, answer });
+	answers.set(error, { httpStatus: status, answer, cometApi: host.cometApi });
 	return Promise.reject(withFailureKind(error, kind));
 }
 
-/** The HTTP status and the parsed answer behind a refused request (klingRequest's errors only). */
-const answers = new WeakMap<object, { httpStatus: number; answer: KlingAnswer }>();
+/** The body as JSON when it is JSON text (a proxy may serve JSON as text/plain); undefined otherwise. */
+function jsonText(body: unknown): unknown {
+	if (typeof body !== 'string' || !/^\s*\{/.test(body)) return undefined;
+	try {
+		return JSON.parse(body) as unknown;
+	} catch {
+		return undefined;
+	}
+}
+
+function hostName(baseUrl: string): string {
+	return /^https?:\/\/([^/:?#]+)/i.exec(baseUrl)?.[1] ?? baseUrl;
+}
+
+/** What answered a refused request: the HTTP status, the parsed answer, and whether it went through CometAPI. */
+export interface KlingRefusal {
+	httpStatus: number;
+	answer: KlingAnswer;
+	cometApi: boolean;
+}
+
+/** The answers behind refused requests (klingRequest's errors only). */
+const answers = new WeakMap<object, KlingRefusal>();
 
 /** What a klingRequest error was answered with; undefined for other errors (no answer, or made elsewhere). */
-export function refusalOf(error: unknown): { httpStatus: number; answer: KlingAnswer } | undefined {
+export function refusalOf(error: unknown): KlingRefusal | undefined {
 	return typeof error === 'object' && error !== null ? answers.get(error) : undefined;
 }
 
 /**
- * Whether a refused read says "no such task" in some form. Kling's answer for an unknown task id
- * is not known (provider-apis.md §6.1), so any request-level refusal counts (codes 1200–1301, or
- * without a code any 4xx), but not the credential and account codes (1000–1004, 1100–1103), a
- * proxy's own 401/403, rate or capacity limits, which would refuse any request. Safe for lookups
- * before a re-send: the re-sent create carries the same external_task_id, which Kling keeps
- * unique. Errors not made by klingRequest (e.g. "the query path is not served") never count.
+ * Whether a refused read proves "no such task", so that a create whose answer was lost may be sent
+ * again (with the same external_task_id). Kling's answer for an unknown task id is not documented
+ * (provider-apis.md §6.1); only Kling's own words count:
+ * - a Kling code of the request/resource block 1200–1203 (1203 "resource does not exist"; the
+ *   others may be how an unknown id is worded), direct or relayed by CometAPI;
+ * - without a code, HTTP 404 from Kling's own host (never from CometAPI, whose own 404 means its
+ *   path is not served, §6.2).
+ * Anything else cannot tell: a proxy's own refusal (CometAPI's `{error: …}` with any status, an HTML
+ * page), credential, account, rate or capacity codes, content-policy codes. The lookup then fails
+ * and the engine keeps the create pending instead of paying again. Errors not made by klingRequest
+ * (e.g. "the query path is not served") never count.
  */
 export function saysNoSuchTask(error: unknown): boolean {
-	if (failureKindOf(error) === 'notFound') return true;
 	const refusal = refusalOf(error);
 	if (!refusal) return false;
-	const { httpStatus, answer } = refusal;
-	if (answer.code !== undefined) return answer.code >= 1200 && answer.code <= 1301;
-	return httpStatus >= 400 && httpStatus < 500 && ![401, 403, 429].includes(httpStatus);
+	const { httpStatus, answer, cometApi } = refusal;
+	if (answer.code !== undefined) return answer.code >= 1200 && answer.code <= 1203;
+	return !cometApi && httpStatus === 404;
 }

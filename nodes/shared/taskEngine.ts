@@ -50,7 +50,11 @@ export interface TaskJob<Request> {
 	itemIndex: number;
 	request?: Request;
 	taskId?: string;
-	/** The user's own client key for this create (e.g. Kling's External Task ID option). */
+	/**
+	 * The user's own client key for this create (e.g. Kling's External Task ID option); for a
+	 * follow-up job, the client key `taskId` names (a Get by External Task ID), which the outcome
+	 * carries even when the task object leaves it out.
+	 */
 	externalTaskId?: string;
 	/** Per-item overrides of RunTasksOptions (node parameters can differ per item). */
 	wait?: boolean;
@@ -87,6 +91,11 @@ export interface TaskOutcome {
 	error?: Error;
 	/** Known even for failures, so error items can carry it. */
 	taskId?: string;
+	/**
+	 * The client key of this item's create (engine-generated or the user's), or the one a Get
+	 * looked up: known even when no task ID is, e.g. a create whose answer was lost.
+	 */
+	externalTaskId?: string | null;
 }
 
 export const DEFAULT_CONCURRENCY = 10;
@@ -94,6 +103,12 @@ export const DEFAULT_CONCURRENCY = 10;
 const MAX_CREATE_ATTEMPTS = 6;
 /** A just-created task may not be readable at once; tolerate a few "not found" answers. */
 const MAX_NOT_FOUND_POLLS = 3;
+/**
+ * Lookups by client key, after a create that may have reached the provider was refused when sent
+ * again: "not found" is then no proof (the task may not be readable yet), so they are spaced
+ * like the polls of a fresh task before the item fails as "may have been created".
+ */
+const MAX_UNCONFIRMED_LOOKUPS = 1 + MAX_NOT_FOUND_POLLS;
 const PROGRESS_LOG_EVERY_MS = 30_000;
 /** After an item failed, how long creates already on the wire may take to answer (their task IDs are worth it). */
 const STOP_GRACE_MS = 60_000;
@@ -122,6 +137,14 @@ interface JobState<Request> {
 	lookupReason?: LookupReason;
 	/** The refusal to report when a `refused` lookup finds nothing. */
 	refusal?: Error;
+	/**
+	 * A create with this client key may have reached the provider (its answer was lost or
+	 * unreadable, in this run or an earlier one): from then on no lookup that finds nothing, nor a
+	 * refusal, proves that no task exists, and the ledger keeps the attempt pending.
+	 */
+	maybeCreated: boolean;
+	/** Lookups of this key that found nothing since the create was refused. */
+	emptyLookups: number;
 	task?: NormalizedTask;
 	taskId?: string;
 	/** When waiting on the task began in this call (its acceptance, or the call's start for a followed task). */
@@ -171,7 +194,8 @@ export async function runTasks<Request>(
 		job,
 		key: job.request !== undefined ? ledgerKey(provider, run, job.itemIndex, fingerprintOf(job.request)) : undefined,
 		attempt: 1,
-		externalTaskId: null,
+		// A follow-up job knows the client key it was asked for (a Get by External Task ID).
+		externalTaskId: job.taskId !== undefined ? (job.externalTaskId ?? null) : null,
 		phase: job.taskId !== undefined ? 'poll' : 'create',
 		dueAt: startedAt,
 		busy: false,
@@ -179,6 +203,8 @@ export async function runTasks<Request>(
 		notFound: 0,
 		awaitingSlot: false,
 		probing: false,
+		maybeCreated: false,
+		emptyLookups: 0,
 		taskId: job.taskId,
 		acceptedAt: job.taskId !== undefined ? startedAt : undefined,
 	}));
@@ -203,9 +229,9 @@ export async function runTasks<Request>(
 	/** Running tasks plus creates on the wire: what a new create would compete with. */
 	const occupied = () => running() + states.filter((s) => s.phase === 'create' && s.busy).length;
 
-	const finish = (s: JobState<Request>, outcome: Omit<TaskOutcome, 'itemIndex' | 'taskId'>) => {
+	const finish = (s: JobState<Request>, outcome: Omit<TaskOutcome, 'itemIndex' | 'taskId' | 'externalTaskId'>) => {
 		s.phase = 'done';
-		s.outcome = { itemIndex: s.job.itemIndex, taskId: s.taskId, ...outcome };
+		s.outcome = { itemIndex: s.job.itemIndex, taskId: s.taskId, externalTaskId: s.task?.externalTaskId || s.externalTaskId, ...outcome };
 		if (outcome.error && options.stopOnFirstError && !stop) {
 			stop = { kind: 'itemFailed', error: atItem(outcome.error, s.job.itemIndex) };
 			stopDeadline = Date.now() + STOP_GRACE_MS;
@@ -234,6 +260,7 @@ export async function runTasks<Request>(
 		s.taskId = task.taskId;
 		s.acceptedAt = fresh ? Date.now() : startedAt;
 		s.failures = 0;
+		s.notFound = 0;
 		s.awaitingSlot = false;
 		if (fresh && !waitOf(s)) return finish(s, { task });
 		s.phase = 'poll';
@@ -277,6 +304,7 @@ export async function runTasks<Request>(
 				s.attempt = start.attempt;
 				s.externalTaskId = start.externalTaskId;
 				s.lookupReason = start.reason;
+				s.maybeCreated = start.reason === 'unknown';
 				s.phase = 'lookup';
 				if (start.reason === 'unknown') ctx.logger.info(`${provider}: item ${i}: an earlier run sent a create whose outcome is unknown; looking it up by ${start.externalTaskId}`);
 				return;
@@ -308,6 +336,14 @@ export async function runTasks<Request>(
 				const found = await (api.findCreated as NonNullable<TaskApi<Request>['findCreated']>)(s.externalTaskId as string, i);
 				if (found) return lookupFound(s, withKey(s, found));
 				if (s.lookupReason === 'refused') {
+					if (s.maybeCreated) {
+						// The key may have reached the provider before: a refusal of it sent again, and
+						// "not found" just after, prove nothing. Look again, spaced; then fail, keeping it pending.
+						s.emptyLookups++;
+						const unconfirmed = errors.createUnconfirmed(s.externalTaskId as string, i, errors.refusedThenNotFound(s.refusal as Error, s.emptyLookups));
+						if (s.emptyLookups >= MAX_UNCONFIRMED_LOOKUPS) return fail(s, unconfirmed);
+						return retryLater(s, unconfirmed, createDeadlineOf(s), retryDelayMs(s.emptyLookups));
+					}
 					if (s.key) ledger.notCreated(s.key);
 					return fail(s, s.refusal as Error);
 				}
@@ -316,15 +352,18 @@ export async function runTasks<Request>(
 			} catch (error) {
 				if (isCancellation(error)) return; // the batch loop stops on the cancel signal itself
 				s.failures++;
+				// A create that may have gone through is not proven absent by a lookup that failed.
+				const reported = s.maybeCreated ? errors.createUnconfirmed(s.externalTaskId as string, i, errors.lookupFailed(error)) : error;
 				if (failureKindOf(error) === 'fatal' || s.failures >= MAX_CREATE_ATTEMPTS) {
-					// After a refusal the provider's own answer is the better report: it created nothing.
-					if (s.lookupReason === 'refused') {
+					// After a refusal of a key never sent before, the provider's own answer is the
+					// better report: it created nothing.
+					if (s.lookupReason === 'refused' && !s.maybeCreated) {
 						if (s.key) ledger.notCreated(s.key);
 						return fail(s, s.refusal as Error);
 					}
-					return fail(s, error);
+					return fail(s, reported);
 				}
-				return retryLater(s, error, createDeadlineOf(s), retryDelayMs(s.failures));
+				return retryLater(s, reported, createDeadlineOf(s), retryDelayMs(s.failures));
 			}
 			return;
 		}
@@ -386,8 +425,10 @@ export async function runTasks<Request>(
 		}
 		const kind = failureKindOf(error);
 		s.failures++;
+		// A refusal for the rate or concurrency limit created nothing, but an earlier send of this
+		// key may have: then the attempt stays pending.
+		if ((kind === 'capacity' || kind === 'retryable') && s.key && !s.maybeCreated) ledger.notCreated(s.key);
 		if (kind === 'capacity') {
-			if (s.key) ledger.notCreated(s.key);
 			slotLimit = running();
 			probeRefusals++;
 			nextProbeAt = Math.max(nextProbeAt, Date.now() + retryDelayMs(probeRefusals, CAPACITY_RETRY_POLICY));
@@ -396,8 +437,7 @@ export async function runTasks<Request>(
 			return retryLater(s, errors.noSlot(error), createDeadlineOf(s), retryDelayMs(s.failures, CAPACITY_RETRY_POLICY));
 		}
 		if (kind === 'retryable') {
-			// Refused before processing (rate limit): nothing was created.
-			if (s.key) ledger.notCreated(s.key);
+			// Refused before processing (rate limit): nothing was created by this send.
 			if (s.failures >= MAX_CREATE_ATTEMPTS) return fail(s, error);
 			return retryLater(s, error, createDeadlineOf(s), retryDelayMs(s.failures));
 		}
@@ -406,7 +446,9 @@ export async function runTasks<Request>(
 			// sending again (provider-apis.md §6.1: the duplicate-key answer is not known).
 			s.phase = 'lookup';
 			s.lookupReason = kind === 'ambiguous' ? 'unknown' : 'refused';
+			if (kind === 'ambiguous') s.maybeCreated = true;
 			s.refusal = error;
+			s.emptyLookups = 0;
 			if (s.failures >= MAX_CREATE_ATTEMPTS) s.lookupReason = 'refused';
 			s.dueAt = Date.now() + (kind === 'ambiguous' ? retryDelayMs(s.failures) : 0);
 			return;

@@ -25,6 +25,31 @@ export class TaskErrors {
 		});
 	}
 
+	/**
+	 * A create with this client key may have reached the provider (its answer was lost or
+	 * unreadable) and looking it up could not confirm it either way: the ledger keeps it pending,
+	 * so every later run of the node looks it up again and never sends a new key for the item.
+	 * @param detail what the lookup found (lookupFailed, refusedThenNotFound)
+	 */
+	createUnconfirmed(externalTaskId: string, itemIndex: number, detail: string): Error {
+		const p = this.provider;
+		return new NodeOperationError(this.node, `The create's answer was lost; the ${p} task may exist and be paid: external task id ${externalTaskId}`, {
+			itemIndex,
+			description: `${detail} This create is kept as sent: Retry On Fail, or a Retry from the Executions list, looks the task up by external task id ${externalTaskId} again and never sends a new task for this item. Check the ${p} dashboard (or your proxy's) for a task with this external task id before starting a new execution.`,
+		});
+	}
+
+	/** createUnconfirmed's detail: the lookup by client key itself failed. */
+	lookupFailed(error: Error): string {
+		const description = (error as { description?: unknown }).description;
+		return `Looking it up by that ID could not tell whether it exists: ${error.message}.${typeof description === 'string' && description ? ` ${description}` : ''}`;
+	}
+
+	/** createUnconfirmed's detail: sent again with the same key, the create was refused, and lookups found nothing. */
+	refusedThenNotFound(refusal: Error, lookups: number): string {
+		return `Sent again with the same external task id, the create was refused (${refusal.message}), and ${lookups} lookup${lookups === 1 ? '' : 's'} by that ID found no task: ${this.provider} does not say which of its refusals means "this ID exists already", and a new task may not be readable at once.`;
+	}
+
 	/** An earlier run of the node in this execution sent the create and got no answer. */
 	mayHaveBeenCreatedEarlier(known: LedgerAttempt): Error {
 		const p = this.provider;

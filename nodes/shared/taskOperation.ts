@@ -95,7 +95,8 @@ export async function executeTaskOperation<Request>(
 			output.push(
 				errorItem(atItem(outcome.error, i), i, {
 					taskId: outcome.task?.taskId ?? outcome.taskId,
-					externalTaskId: outcome.task?.externalTaskId ?? jobOf.get(i)?.externalTaskId,
+					// Known even without a task ID: a create whose answer was lost names the key it was sent with.
+					externalTaskId: outcome.task?.externalTaskId || outcome.externalTaskId || jobOf.get(i)?.externalTaskId,
 					status: outcome.task?.status,
 				}),
 			);

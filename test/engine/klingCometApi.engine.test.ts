@@ -205,7 +205,7 @@ describe('Kling Avatar: real Kling shapes and the CometAPI proxy', () => {
 			const [task] = emulator.kling.tasks();
 			const error = errorOf(run.output('Node')[0]);
 			expect(error?.message).toBe(`Reading avatar task ${task.taskId} failed: CometAPI does not serve Kling's avatar query path (HTTP 404)`);
-			expect(String(error?.description)).toMatch(new RegExp(`cannot follow task ${task.taskId} through CometAPI; it was not polled again`));
+			expect(String(error?.description)).toMatch(new RegExp(`cannot follow task ${task.taskId} through CometAPI; it was not asked again`));
 			expect(error).toMatchObject({ taskId: task.taskId, externalTaskId: task.externalTaskId });
 			expect(emulator.kling.counters.createRequests).toBe(1);
 			expect(emulator.kling.counters.getRequests).toBe(1);
@@ -218,7 +218,7 @@ describe('Kling Avatar: real Kling shapes and the CometAPI proxy', () => {
 			emulator.kling.config.cometApiAvatarQuery404 = true;
 			const run = await runNode(engine, klingNode(createParams({ downloadVideo: false, options: { externalTaskId: 'campaign-7' } })), [item()], cometCredentials());
 			expect(run.status).toBe('error');
-			expect(run.nodeError('Node')?.message).toMatch(/^Reading avatar task campaign-7 failed: CometAPI does not serve Kling's avatar query path \(HTTP 404\)/);
+			expect(run.nodeError('Node')?.message).toMatch(/^Looking up the avatar task with external task id campaign-7 failed: CometAPI does not serve Kling's avatar query path \(HTTP 404\)/);
 			expect(emulator.kling.counters.getRequests).toBe(1);
 			expect(emulator.kling.counters.createRequests).toBe(0);
 		});

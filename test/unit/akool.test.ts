@@ -94,6 +94,17 @@ describe('failure kinds: never pay twice', () => {
 		[429, undefined, 'POST', 'retryable'],
 		[404, undefined, 'GET', 'notFound'],
 		[400, undefined, 'POST', 'fatal'],
+		// A 2xx without Akool's envelope (empty body, HTML page, other JSON): the create may have gone through.
+		[200, undefined, 'POST', 'ambiguous'],
+		[200, undefined, 'GET', 'retryable'],
+		// An undocumented code with a 5xx may be a gateway's: the create may have gone through.
+		[502, 9999, 'POST', 'ambiguous'],
+		[502, 9999, 'GET', 'retryable'],
+		[200, 9999, 'POST', 'fatal'],
+		// A documented refusal is a refusal whatever the status.
+		[500, 1006, 'POST', 'fatal'],
+		// "Success" with an error status cannot be told either way.
+		[500, 1000, 'POST', 'ambiguous'],
 	] as const)('HTTP %i code %s %s → %s', (status, code, method, kind) => {
 		expect(akoolFailureKind(status, code, method)).toBe(kind);
 	});

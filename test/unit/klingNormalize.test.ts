@@ -125,6 +125,10 @@ describe('klingFailureKind', () => {
 		[404, undefined, 'POST', 'fatal'],
 		[401, undefined, 'POST', 'fatal'],
 		[500, undefined, 'GET', 'retryable'],
+		// A 2xx without Kling's envelope (empty body, HTML page, other JSON): the create may have gone through.
+		[200, undefined, 'POST', 'ambiguous'],
+		[204, undefined, 'POST', 'ambiguous'],
+		[200, undefined, 'GET', 'retryable'],
 	] as const)('HTTP %d code %s on %s is %s', (status, code, method, kind) => {
 		expect(klingFailureKind(status, code, method)).toBe(kind);
 	});

@@ -231,7 +231,11 @@ describe('runTasks with the task ledger: another call of the node never pays aga
 		const findCreated = jest.fn().mockRejectedValueOnce(withFailureKind(new NodeApiError(node, {}, { message: 'auth' }), 'fatal')).mockResolvedValue(undefined);
 		const api: TaskApi<string> = { provider: 'P', create, findCreated, get: jest.fn(async () => task('t2', 'succeeded')) };
 		const [first] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r' }], once);
-		expect(first.error?.message).toBe('auth'); // the lookup itself failed: nothing re-sent
+		// The lookup itself failed: nothing re-sent, and the item says what may exist, under which key.
+		expect(first.error?.message).toBe(`The create's answer was lost; the P task may exist and be paid: external task id ${keys[0]}`);
+		expect((first.error as NodeOperationError).description).toMatch(/^Looking it up by that ID could not tell whether it exists: auth\./);
+		expect(first.externalTaskId).toBe(keys[0]);
+		expect(JSON.stringify(nodeContext)).toContain('"status":"pending"');
 		const [second] = await runTasks(fakeContext(undefined, nodeContext, 'exec-2'), api, [{ itemIndex: 0, request: 'r' }], once);
 		expect(second.task?.status).toBe('succeeded');
 		expect(findCreated).toHaveBeenLastCalledWith(keys[0], 0);
@@ -326,6 +330,81 @@ describe('runTasks with the task ledger: another call of the node never pays aga
 		const [again] = await runTasks(fakeContext(undefined, nodeContext), api2, [{ itemIndex: 0, request: 'r' }], once);
 		expect(again.error?.message).toMatch(/some wording/);
 		expect(api2.create).toHaveBeenCalledTimes(2);
+	});
+});
+
+describe('runTasks after a create that may have reached the provider: "not found" is no proof', () => {
+	const once = { wait: false, maxWaitMs: 30_000, stopOnFirstError: false };
+	const duplicate = () => withFailureKind(new NodeApiError(node, {}, { message: 'Kling code 1201 – external_task_id already exists' }), 'fatal');
+
+	it('sent again with the same key and refused: the lookups are spaced, then the item fails as "may exist", kept pending; the next call looks again, never with a new key', async () => {
+		const nodeContext: IDataObject = {};
+		const keys: Array<string | null> = [];
+		const create = jest.fn(async (_r: string, _i: number, key: string | null) => {
+			keys.push(key);
+			throw keys.length === 1 ? ambiguous() : duplicate();
+		});
+		const lookups: number[] = [];
+		const findCreated = jest.fn(async (): Promise<NormalizedTask | undefined> => {
+			lookups.push(Date.now());
+			return undefined;
+		});
+		const api: TaskApi<string> = { provider: 'Kling', create, findCreated, get: jest.fn() };
+		const [first] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r' }], once);
+		// Lookup, re-send (refused), then 4 lookups: at once, then after growing pauses.
+		expect(create).toHaveBeenCalledTimes(2);
+		expect(findCreated).toHaveBeenCalledTimes(5);
+		const gaps = lookups.slice(2).map((t, n) => t - lookups[n + 1]);
+		expect(gaps[0]).toBeGreaterThanOrEqual(450);
+		expect(gaps[2]).toBeGreaterThanOrEqual(1_950);
+		expect(first.error?.message).toBe(`The create's answer was lost; the Kling task may exist and be paid: external task id ${keys[0]}`);
+		expect((first.error as NodeOperationError).description).toMatch(/^Sent again with the same external task id, the create was refused \(Kling code 1201 – external_task_id already exists\), and 4 lookups by that ID found no task/);
+		expect(first.externalTaskId).toBe(keys[0]);
+		expect(JSON.stringify(nodeContext)).toContain('"status":"pending"');
+
+		// The next call (Retry On Fail, executions-list Retry): looked up, and this time found.
+		findCreated.mockResolvedValueOnce(task('late', 'processing', { externalTaskId: keys[0] }));
+		const [second] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r' }], once);
+		expect(second.task?.taskId).toBe('late');
+		expect(create).toHaveBeenCalledTimes(2);
+		expect(new Set(keys).size).toBe(1);
+	}, 20_000);
+
+	it('a refused re-send whose key turns up on a later lookup is followed', async () => {
+		const create = jest.fn().mockRejectedValueOnce(ambiguous()).mockRejectedValueOnce(duplicate());
+		const findCreated = jest.fn().mockResolvedValueOnce(undefined).mockResolvedValueOnce(undefined).mockResolvedValue(task('t1', 'submitted'));
+		const api: TaskApi<string> = { provider: 'Kling', create, findCreated, get: jest.fn() };
+		const [outcome] = await runTasks(fakeContext(), api, [{ itemIndex: 0, request: 'r' }], once);
+		expect(outcome.task?.taskId).toBe('t1');
+		expect(create).toHaveBeenCalledTimes(2);
+		expect(findCreated).toHaveBeenCalledTimes(3);
+	});
+
+	it('a rate-limited re-send keeps the lost create pending: the next call still looks it up', async () => {
+		const nodeContext: IDataObject = {};
+		const limited = () => withFailureKind(new NodeApiError(node, {}, { message: 'Kling code 1302' }), 'retryable');
+		const create = jest.fn().mockRejectedValueOnce(ambiguous()).mockRejectedValue(limited());
+		const api: TaskApi<string> = { provider: 'Kling', create, findCreated: jest.fn(async () => undefined), get: jest.fn() };
+		const [first] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r' }], { ...once, maxWaitMs: 1_500 });
+		expect(first.error).toBeDefined();
+		expect(JSON.stringify(nodeContext)).toContain('"status":"pending"');
+	});
+
+	it('a key never sent before that is refused, and not found, is the refusal: nothing kept', async () => {
+		const nodeContext: IDataObject = {};
+		const api: TaskApi<string> = { provider: 'Kling', create: jest.fn().mockRejectedValue(duplicate()), findCreated: jest.fn(async () => undefined), get: jest.fn() };
+		const [outcome] = await runTasks(fakeContext(undefined, nodeContext), api, [{ itemIndex: 0, request: 'r' }], once);
+		expect(outcome.error?.message).toMatch(/already exists/);
+		expect(api.findCreated).toHaveBeenCalledTimes(1);
+		expect(JSON.stringify(nodeContext)).not.toContain('pending');
+	});
+
+	it('a Get by external task ID carries that ID even when the task object leaves it out (a failed Kling task)', async () => {
+		const api: TaskApi<string> = { provider: 'Kling', create: jest.fn(), get: jest.fn(async () => task('t9', 'failed', { statusMessage: 'Image pixel is invalid' })) };
+		const [outcome] = await runTasks(fakeContext(), api, [{ itemIndex: 0, taskId: 'mine-1', externalTaskId: 'mine-1' }], { wait: true, maxWaitMs: 5_000, stopOnFirstError: false });
+		expect(outcome.task?.externalTaskId).toBe('mine-1');
+		expect(outcome.externalTaskId).toBe('mine-1');
+		expect(outcome.taskId).toBe('t9');
 	});
 });
 

@@ -49,7 +49,9 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		buildJob: async (i) => {
 			// Kling's query path takes either ID.
 			const findBy = this.getNodeParameter('findBy', i) as 'taskId' | 'externalTaskId';
-			return taskIdJob(this, i, findBy, findBy === 'taskId' ? 'Task ID' : 'External Task ID', 'Kling');
+			const job = taskIdJob<AvatarCreateRequest>(this, i, findBy, findBy === 'taskId' ? 'Task ID' : 'External Task ID', 'Kling');
+			// A failed task comes with `task_info: {}` (provider-apis.md §6.1): the ID asked for is its external ID.
+			return findBy === 'externalTaskId' ? { ...job, externalTaskId: job.taskId } : job;
 		},
 		videoFileName: (task) => `kling-avatar-${task.taskId}.mp4`,
 	});
