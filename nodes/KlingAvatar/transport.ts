@@ -255,9 +255,9 @@ export function refusalOf(error: unknown): KlingRefusal | undefined {
  * again (with the same external_task_id). Kling's answer for an unknown task id is not documented
  * (provider-apis.md §6.1); only Kling's own words count:
  * - a Kling code of the request/resource block 1200–1203 (1203 "resource does not exist"; the
- *   others may be how an unknown id is worded), direct or relayed by CometAPI;
- * - without a code, HTTP 404 from Kling's own host (never from CometAPI, whose own 404 means its
- *   path is not served, §6.2).
+ *   others may be how an unknown id is worded) from Kling's own host;
+ * - without a code, HTTP 404 from Kling's own host.
+ * Through CometAPI nothing counts (not even a relayed 1203): see below.
  * Anything else cannot tell: a proxy's own refusal (CometAPI's `{error: …}` with any status, an HTML
  * page), credential, account, rate or capacity codes, content-policy codes. The lookup then fails
  * and the engine keeps the create pending instead of paying again. Errors not made by klingRequest
@@ -267,6 +267,10 @@ export function saysNoSuchTask(error: unknown): boolean {
 	const refusal = refusalOf(error);
 	if (!refusal) return false;
 	const { httpStatus, answer, cometApi } = refusal;
+	// Through CometAPI nothing proves it: whether CometAPI passes external_task_id on to Kling, and
+	// whether its query path reads an external id, are not documented (§6.2). If it did not, every
+	// lookup would say "not found" for a task that exists, and a re-send would pay twice.
+	if (cometApi) return false;
 	if (answer.code !== undefined) return answer.code >= 1200 && answer.code <= 1203;
-	return !cometApi && httpStatus === 404;
+	return httpStatus === 404;
 }
