@@ -4,10 +4,9 @@ import type { TaskLedger } from './taskLedger';
 import { runsAsTool } from './toolMode';
 
 /**
- * The two facts about "which call of the node is this" that a create outside the batch engine
- * (taskEngine.ts) needs to use the task ledger the same way the engine does. Kling Speech → Create
- * (a synchronous paid create: the answer carries the audio) uses them; the engine has the same
- * logic inline (`runScope`, `recordLost`) and could import these.
+ * The two facts about "which call of the node is this" that every user of the task ledger needs:
+ * the batch engine (taskEngine.ts) and the creates outside it (Kling Speech → Create, a synchronous
+ * paid create whose answer carries the audio).
  */
 
 /**

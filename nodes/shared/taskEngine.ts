@@ -6,10 +6,10 @@ import { planCreates } from './createPlan';
 import type { StopReason } from './earlyExit';
 import { stoppedBatchError } from './earlyExit';
 import { failureKindOf, isCancellation } from './errors';
-import { isRetryOfInterruptedRun } from './executionHistory';
 import { recordTaskIds } from './executionRecord';
 import { newExternalTaskId } from './idempotency';
 import { atItem } from './items';
+import { ledgerRecordLost, ledgerRunScope } from './ledgerScope';
 import type { PollSchedule } from './schedule';
 import { CAPACITY_RETRY_POLICY, DEFAULT_POLL_SCHEDULE, nextPollDelayMs, retryDelayMs } from './schedule';
 import type { NormalizedTask } from './task';
@@ -17,7 +17,6 @@ import { isTerminal } from './task';
 import { TaskErrors } from './taskErrors';
 import type { LedgerAttempt } from './taskLedger';
 import { TaskLedger, ledgerKey, stableFingerprint } from './taskLedger';
-import { runsAsTool } from './toolMode';
 
 /** What a provider offers the engine. Implementations live in the provider's folder. */
 export interface TaskApi<Request> {
@@ -183,7 +182,7 @@ export async function runTasks<Request>(
 	const startedAt = Date.now();
 	const createDeadlineOf = (s: JobState<Request>) => startedAt + maxWaitOf(s);
 	const ledger = options.ledger ?? new TaskLedger(typeof ctx.getContext === 'function' ? (ctx.getContext('node') as IDataObject) : {});
-	const run = runScope(ctx);
+	const run = ledgerRunScope(ctx);
 	// Earlier runs of the node in this execution (a loop's earlier rounds) are never run again.
 	if (run !== 'tool') ledger.forgetRunsBefore(Number(run));
 	const errors = new TaskErrors(node, provider);
@@ -477,19 +476,10 @@ export async function runTasks<Request>(
 	/** Steps that may still learn a task ID: worth waiting for when stopping. */
 	const settling = () => states.some((s) => s.busy && (s.phase === 'create' || s.phase === 'lookup'));
 
-	/** Whether n8n lost what this node did before this Retry (executionHistory.ts); remembered in the ledger. */
-	function recordLost(): boolean {
-		if (ledger.lostRecordSince) return true;
-		if (ledger.existed || !isRetryOfInterruptedRun(ctx)) return false;
-		ledger.markRecordLost();
-		ctx.logger.warn(`${provider}: this Retry repeats a run that was interrupted during this node, and n8n kept none of its record: sending nothing that cannot be looked up first`);
-		return true;
-	}
-
 	const toPlan = states.filter((s) => s.phase === 'create' && s.key);
 	const starts = planCreates(
 		toPlan.map((s) => ({ key: s.key as string, itemIndex: s.job.itemIndex, userKey: s.job.externalTaskId || undefined })),
-		{ ledger, clientKeys: !!api.findCreated, newKey: () => newExternalTaskId(ctx), recordLost: recordLost() },
+		{ ledger, clientKeys: !!api.findCreated, newKey: () => newExternalTaskId(ctx), recordLost: ledgerRecordLost(ctx, ledger, provider) },
 	);
 	toPlan.forEach((s, n) => applyStart(s, starts[n]));
 	noteTaskIds(); // tasks followed from an earlier run belong to this execution's record too
@@ -589,22 +579,6 @@ export async function runTasks<Request>(
 
 	ctx.logger.info(`${provider}: batch done after ${formatDuration(Date.now() - startedAt)}: ${progressLine(states)}`);
 	return states.map((s) => s.outcome as TaskOutcome);
-}
-
-/**
- * Which run of the node this is, for the ledger's keys: the run index (`$runIndex`: 0, 1, … when a
- * loop runs the node again; the same for Retry On Fail, Continue On Fail + Retry and the Executions
- * list's Retry, which re-run the same run), or 'tool' when the node runs as an AI Agent tool, whose
- * retries each get a new run index (n8n-core `makeHandleToolInvocation`).
- */
-function runScope(ctx: IExecuteFunctions): string {
-	if (runsAsTool(ctx)) return 'tool';
-	try {
-		const runIndex = Number(ctx.getWorkflowDataProxy(0).$runIndex);
-		return Number.isInteger(runIndex) && runIndex >= 0 ? String(runIndex) : '0';
-	} catch {
-		return '0';
-	}
 }
 
 /** A task known only from the ledger, as the engine's follow-up expects it (polled at once). */
