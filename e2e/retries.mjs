@@ -490,10 +490,16 @@ async function scenarioTimeout(server, emulator, packageName) {
 		check(`${tag}: its custom data names all ${BATCH} tasks`, ids.every((id) => record.includes(id)), record || 'none');
 		check(`${tag}: its saved data holds the ledger with all ${BATCH} tasks`, inLedger.length === BATCH && ids.every((id) => inLedger.includes(id)), inLedger.join(', ') || 'missing');
 		// n8n saves a timed-out execution as the engine had it when it cancelled: the interrupted node is
-		// neither on the stack nor failed, so a Retry does not run it again (1.123.81 and 2.41.1).
+		// usually neither on the stack nor failed, so a Retry does not run it again (1.123.81 and 2.41.1).
+		// Seen once under load: n8n ran it again; the node then followed the saved tasks. Either way
+		// nothing may be created.
 		const ran = (o.retried?.data?.resultData?.runData?.[o.wf.nodeName] ?? []).length > 0;
-		check(`${tag}: the Retry did not run the interrupted node again and created nothing`, !ran, runSummary(o.retried));
 		const c = p.emu(emulator).counters;
+		check(
+			`${tag}: the Retry created nothing (${ran ? 'n8n ran the interrupted node again: it followed the saved tasks' : 'n8n did not run the interrupted node again'})`,
+			!ran || c.createAccepted === BATCH,
+			runSummary(o.retried),
+		);
 		check(`${tag}: still ${BATCH} accepted creates after the timeout + Retry`, c.createAccepted === BATCH && c.createRequests === BATCH, `createAccepted ${c.createAccepted}`);
 		rows.push({
 			scenario: `4 Timeout → Executions Retry (${BATCH} items)`,
