@@ -225,7 +225,16 @@ export async function startServer(inst, opts = {}) {
 	});
 	const logFile = opts.logFile ?? path.join(inst.userFolder, 'n8n-start.log');
 	const log = fs.createWriteStream(logFile);
-	const child = spawn(nodeExecutable(), [n8nBin(inst.version), 'start'], { cwd: inst.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+	// opts.detached: its own process group, so stop() also ends what n8n started (task runners).
+	const child = spawn(nodeExecutable(), [n8nBin(inst.version), 'start'], { cwd: inst.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: !!opts.detached });
+	const signal = (sig) => {
+		try {
+			if (opts.detached) process.kill(-child.pid, sig);
+			else child.kill(sig);
+		} catch {
+			/* already gone */
+		}
+	};
 	child.stdout.pipe(log);
 	child.stderr.pipe(log);
 	const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -277,8 +286,8 @@ export async function startServer(inst, opts = {}) {
 		/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
 		async stop(graceMs = 10_000) {
 			if (child.exitCode === null && child.signalCode === null) {
-				child.kill('SIGTERM');
-				const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+				signal('SIGTERM');
+				const timer = setTimeout(() => signal('SIGKILL'), graceMs);
 				await exited;
 				clearTimeout(timer);
 			}
