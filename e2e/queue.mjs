@@ -239,6 +239,8 @@ async function scenarioC(q, emu) {
 	check('C: spread over both workers', q.workers.every((w) => per[w.name] > 0), JSON.stringify(per));
 	check('C: 40 tasks, 40 creates', emu.kling.counters.createAccepted === 40 && emu.kling.counters.createRequests === 40, `createAccepted ${emu.kling.counters.createAccepted}`);
 	check('C: wall ≤ 2 × T (the executions ran side by side)', wall <= 2 * T, `${sec(wall)} = ${(wall / T).toFixed(2)} × T`);
+	// For bench/figures/P7.ts, which runs this scenario alone.
+	console.log(`@@P7@@${JSON.stringify({ wallMs: wall, taskMs: T, ratio: wall / T, split: per, ok: exs.every((e) => e.status === 'success') && emu.kling.counters.createAccepted === 40 })}`);
 	figure('C (P7) 4 × 10 items on 2 workers', `wall ${sec(wall)} = ${(wall / T).toFixed(2)} × T (first start → last end; ${sec(sinceHook)} from the first webhook call to the last execution read), split ${JSON.stringify(per)}`);
 }
 
@@ -464,7 +466,7 @@ async function main() {
 		await emu.close();
 		if (sharedBinaryDir) fs.rmSync(sharedBinaryDir, { recursive: true, force: true });
 	}
-	if (q) figure('stop (workers, main, Postgres, Redis)', sec(q.timings.stopMs));
+	if (q) figure('stop (workers, main, Postgres, Redis)', `${sec(q.timings.stopMs)} (${Object.entries(q.timings.stopParts ?? {}).map(([k, v]) => `${k} ${sec(v)}`).join(', ')})`);
 	figure('suite wall time', sec(Date.now() - t0));
 	console.log(`\n== queue summary (n8n ${version}): ${results.every((r) => r.ok) && !crash ? 'PASSED' : 'FAILED'} (${results.filter((r) => r.ok).length}/${results.length} checks)`);
 	for (const [k, v] of figures) console.log(`  ${k}: ${v}`);

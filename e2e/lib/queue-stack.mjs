@@ -121,7 +121,7 @@ function spawnGroup(cmd, args, { env, cwd, logFile, onLine }) {
 		child,
 		exited,
 		signal,
-		async stop(graceMs = 10_000) {
+		async stop(graceMs = 8_000) {
 			if (child.exitCode === null && child.signalCode === null) {
 				signal('SIGTERM');
 				const t = setTimeout(() => signal('SIGKILL'), graceMs);
@@ -221,12 +221,25 @@ export async function startQueueStack(opts) {
 	const q = { version: opts.version, workers: [], timings };
 	q.stop = async () => {
 		const ts = Date.now();
-		await Promise.all(q.workers.map((w) => w.stop()));
-		if (q.main) {
-			await q.main.stop();
-			live.groups.delete(q.main.child.pid);
-		}
-		for (const s of stopped.reverse()) await s();
+		const parts = {};
+		const timed = async (name, fn) => {
+			const t = Date.now();
+			await fn();
+			parts[name] = Date.now() - t;
+		};
+		// Main and workers together (each: SIGTERM to its process group, SIGKILL after the grace time).
+		await Promise.all([
+			...q.workers.map((w) => timed(w.name, () => w.stop())),
+			q.main &&
+				timed('main', async () => {
+					await q.main.stop(8_000);
+					live.groups.delete(q.main.child.pid);
+				}),
+		]);
+		await timed('services+folders', async () => {
+			for (const s of stopped.reverse()) await s();
+		});
+		timings.stopParts = parts;
 		timings.stopMs = Date.now() - ts;
 	};
 	try {
