@@ -198,7 +198,14 @@ async function scenarioA(q, emu) {
 		rest = Buffer.from(await r.arrayBuffer());
 		check('A: main serves it over REST (GET /rest/binary-data) byte-identical', r.status === 200 && rest.equals(original), `HTTP ${r.status}, ${rest.length} vs ${original.length} bytes, sha ${sha(rest)} vs ${sha(original)}`);
 	}
-	check('A: the webhook answered with the video byte-identical', res.status === 200 && answer.equals(original), `HTTP ${res.status} ${res.headers.get('content-type')}, ${answer.length} bytes, sha ${sha(answer)}`);
+	const same = res.status === 200 && answer.equals(original);
+	const hookDetail = `HTTP ${res.status} ${res.headers.get('content-type')}, ${answer.length} bytes, sha ${sha(answer)}`;
+	if (!same && !bin?.id && bin?.data) {
+		// KNOWN (README "Scaling with queue mode"): n8n 1.x 'default' mode in queue mode sends a
+		// corrupted body for a binary webhook answer; `--binary=filesystem` (one shared folder) works.
+		console.log(`    XFAIL A: the webhook's binary answer is not the video in 1.x default mode (${hookDetail})`);
+		known.push(`A: binary webhook answer corrupted in n8n ${version}'s default binary-data mode (${answer.length} bytes for ${original.length}); use --binary=filesystem`);
+	} else check('A: the webhook answered with the video byte-identical', same, hookDetail);
 	figure('A webhook round trip (1 task of 2 s at the emulator)', `${sec(hookMs)} on ${who.join(',')}`);
 }
 
