@@ -74,7 +74,14 @@ function killGroupsSync(sig = 'SIGKILL') {
 		}
 	}
 	live.pgData.clear();
-	for (const d of live.dirs) fs.rmSync(d, { recursive: true, force: true });
+	// The killed processes may still be writing for a moment: retry, and never throw from an exit hook.
+	for (const d of live.dirs) {
+		try {
+			fs.rmSync(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+		} catch (error) {
+			console.error(`[queue] could not remove ${d}: ${error.message}`);
+		}
+	}
 	live.dirs.clear();
 }
 
@@ -263,7 +270,9 @@ export async function startQueueStack(opts) {
 		q.env = queueEnv;
 		// Main's folder: package + emulator credentials imported into Postgres (migrates it too).
 		const t1 = Date.now();
-		const stack = await createStack({ version: opts.version, tarball: opts.tarball, emulator: opts.emulator, examples: false, env: queueEnv });
+		const mainFolder = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `n8n-queue-main-${opts.version}-`)));
+		if (!opts.keep) live.dirs.add(mainFolder); // also removed by the exit hooks
+		const stack = await createStack({ version: opts.version, tarball: opts.tarball, emulator: opts.emulator, examples: false, env: queueEnv, userFolder: mainFolder });
 		q.stack = stack;
 		stopped.push(async () => opts.keep || stack.inst.remove());
 		timings.mainFolderMs = Date.now() - t1;
@@ -271,18 +280,18 @@ export async function startQueueStack(opts) {
 		// Workers: own user folders with the package (n8n's installer way), same DB/Redis/key.
 		const workerFolders = [];
 		for (let i = 0; i < (opts.workers ?? 2); i++) {
-			const inst = createUserFolder({ version: opts.version, tarball: opts.tarball, userFolder: fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `n8n-queue-worker${i + 1}-`))) });
-			fs.mkdirSync(stack.filesDir, { recursive: true });
+			const folder = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `n8n-queue-worker${i + 1}-`)));
+			if (!opts.keep) live.dirs.add(folder);
+			const inst = createUserFolder({ version: opts.version, tarball: opts.tarball, userFolder: folder });
 			workerFolders.push(inst);
 			stopped.push(async () => opts.keep || inst.remove());
 		}
 		timings.workerFoldersMs = Date.now() - t2;
 		const t3 = Date.now();
-		const mainP = startServer(stack.inst, { env: queueEnv, detached: true });
+		const mainP = startServer(stack.inst, { env: queueEnv, detached: true, onSpawn: (child) => live.groups.add(child.pid) });
 		const workerP = workerFolders.map((inst, i) => startWorker(opts.version, inst, `worker${i + 1}`, { ...queueEnv, N8N_RESTRICT_FILE_ACCESS_TO: stack.filesDir }, stack.filesDir));
 		const [main, ...workers] = await Promise.all([mainP, ...workerP]);
-		q.main = main;
-		live.groups.add(main.child.pid); // started detached by lib/server.mjs: its group goes too on exit
+		q.main = main; // its process group is in live.groups (onSpawn): the exit hooks end it too
 		q.workers = workers;
 		timings.n8nMs = Date.now() - t3;
 		timings.totalMs = Date.now() - t0;

@@ -201,7 +201,9 @@ export class RestClient {
  * Starts `n8n start` for an N8nInstance (n8n-env.mjs; e.g. stack.inst from lib/stack.mjs) on free
  * ports, waits until it is healthy, sets up the owner and logs in.
  * @param {import('../n8n-env.mjs').N8nInstance} inst
- * @param {{ port?: number, env?: object, owner?: object, timeoutMs?: number, logFile?: string }} [opts]
+ * @param {{ port?: number, env?: object, owner?: object, timeoutMs?: number, logFile?: string, detached?: boolean,
+ *   onSpawn?: (child: import('node:child_process').ChildProcess) => void }} [opts]  `detached`: own process group;
+ *   `onSpawn`: called with the child at once (e.g. to register it for an exit hook before it is up)
  * @returns {Promise<{ version: string, url: string, port: number, child: import('node:child_process').ChildProcess,
  *   logFile: string, startMs: number, rest: RestClient, webhook: Function, log: Function, stop: Function }>}
  */
@@ -227,6 +229,7 @@ export async function startServer(inst, opts = {}) {
 	const log = fs.createWriteStream(logFile);
 	// opts.detached: its own process group, so stop() also ends what n8n started (task runners).
 	const child = spawn(nodeExecutable(), [n8nBin(inst.version), 'start'], { cwd: inst.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: !!opts.detached });
+	opts.onSpawn?.(child);
 	const signal = (sig) => {
 		try {
 			if (opts.detached) process.kill(-child.pid, sig);
