@@ -25,10 +25,11 @@ const FIGURES: Figure[] = [
 	{ id: 'P1b', repeat: 2, timeoutS: 300 },
 	{ id: 'P2', repeat: 2, timeoutS: 240 },
 	{ id: 'P3', repeat: 5, timeoutS: 180 },
-	{ id: 'P4', repeat: 3, timeoutS: 240, node: ['--expose-gc'] },
+	{ id: 'P4', repeat: 3, timeoutS: 600, node: ['--expose-gc'] },
 	{ id: 'P4b', repeat: 3, timeoutS: 240, node: ['--expose-gc'] },
 	{ id: 'P5', repeat: 3, timeoutS: 60 },
 	{ id: 'P6', repeat: 5, timeoutS: 90 },
+	{ id: 'P7', repeat: 3, timeoutS: 240 },
 ];
 
 function arg(name: string): string | undefined {

@@ -269,9 +269,16 @@ export class N8nInstance {
 	}
 
 	async #importFile(kind, data) {
+		// Credentials are plain text here (n8n encrypts them on import): owner-only, and deleted right
+		// after the import, also when it fails, so no user folder keeps the keys in a file.
 		const file = path.join(this.userFolder, `import-${kind}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-		fs.writeFileSync(file, JSON.stringify(data, null, 2));
-		const res = await this.cli([`import:${kind}`, `--input=${file}`]);
+		fs.writeFileSync(file, JSON.stringify(data, null, 2), { mode: 0o600 });
+		let res;
+		try {
+			res = await this.cli([`import:${kind}`, `--input=${file}`]);
+		} finally {
+			fs.rmSync(file, { force: true });
+		}
 		if (res.code !== 0 || !/Successfully imported/.test(res.stdout)) {
 			throw new Error(`n8n import:${kind} failed (exit ${res.code}):\n${res.stdout}\n${res.stderr}`);
 		}

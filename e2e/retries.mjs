@@ -25,7 +25,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { isInstalled, packPackage, PINNED_VERSIONS } from './n8n-env.mjs';
-import { createStack, startFastEmulator } from './lib/stack.mjs';
+import { createStack, credentialSecrets, filesWithSecrets, startFastEmulator } from './lib/stack.mjs';
 import { startServer } from './lib/server.mjs';
 
 const argv = process.argv.slice(2);
@@ -546,6 +546,10 @@ async function runVersion(version, tarball, emulator) {
 	const results = [];
 	const rows = [];
 	let crash;
+	// n8n encrypts imported credentials; the import file (plain keys) must be gone (n8n-env.mjs).
+	const leaks = filesWithSecrets(stack.userFolder, credentialSecrets(stack.credentials));
+	console.log(`    ${leaks.length ? 'FAIL' : 'PASS'}  no file in the user folder holds a credential key in plain text${leaks.length ? `  — ${leaks.join(', ')}` : ''}`);
+	results.push({ name: 'no credential key in a plain-text file of the user folder', ok: leaks.length === 0, detail: leaks.join(', ') });
 	try {
 		console.log('  -- scenario 1: Retry On Fail after reset-after-accept (1 item)');
 		const s1 = await scenarioRetryOnFail(server, emulator, stack.inst.pkg.name);

@@ -1,13 +1,49 @@
 /**
- * P4: 20 items × (10 MB PNG + 5 MB WAV), Create with wait and download, filesystem binary-data
+ * P4: two figures, 20 and 60 items × (10 MB PNG + 5 MB WAV), each measured in a fresh child process
+ * (this file with `--items N`), Create with wait and download, filesystem binary-data
  * mode (the inputs live on disk as in a production n8n, so what grows is what the node holds).
  * Baseline: RSS after a full GC at the moment n8n starts executing: the engine, a warm-up run and
  * the 20 input items already stored by the harness (in real n8n the previous node stored them).
  * Peak: the highest RSS seen during the run (20 ms samples and, on Linux, the kernel's VmHWM).
+ * Targets: 20 items ≤ 3 × one item's payload; 60 items ≤ 1.25 × the 20-item growth of the same run
+ * (memory must not grow with the batch).
  */
+import { spawn } from 'node:child_process';
+import type { FigureRow } from '../lib/common';
 import { createEngine, credentialsFor, emit, fixture, klingCreateNode, mb, measureRss, MiB, pngOfSize, startRemoteEmulator, wavOfSize } from '../lib/common';
 
-const ITEMS = 20;
+const SIZES = [20, 60];
+const itemsArg = process.argv.indexOf('--items');
+const ITEMS = itemsArg > 0 ? Number(process.argv[itemsArg + 1]) : 0;
+
+/** One size in a fresh process (same flags, e.g. --expose-gc); resolves its row. */
+function measureIn(items: number): Promise<FigureRow> {
+	return new Promise((done, fail) => {
+		const child = spawn(process.execPath, [...process.execArgv, __filename, '--items', String(items)], { stdio: ['ignore', 'pipe', 'inherit'] });
+		let out = '';
+		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+		child.on('exit', (code) => {
+			const line = out.split('\n').find((l) => l.startsWith('@@RESULT@@'));
+			if (!line) return fail(new Error(`P4 ${items} items: no result (exit ${code})\n${out.slice(-1000)}`));
+			done((JSON.parse(line.slice('@@RESULT@@'.length)) as FigureRow[])[0]);
+		});
+	});
+}
+
+async function both(): Promise<void> {
+	const [r20, r60] = [await measureIn(SIZES[0]), await measureIn(SIZES[1])];
+	const limit60 = Math.round(1.25 * r20.value * 10) / 10;
+	emit([
+		{ ...r20, id: 'P4 (20)' },
+		{
+			...r60,
+			id: 'P4 (60)',
+			limit: limit60,
+			target: `≤ 1.25 × the 20-item growth = ${limit60} MB`,
+			details: { ...r60.details, ratioTo20: Math.round((r60.value / r20.value) * 100) / 100 },
+		},
+	]);
+}
 
 async function main(): Promise<void> {
 	const emu = await startRemoteEmulator({ concurrencyLimit: 100, submittedMs: 500, processingMs: 1_500 });
@@ -55,4 +91,4 @@ async function main(): Promise<void> {
 	await emu.close();
 }
 
-void main().then(() => process.exit(0));
+void (ITEMS ? main() : both()).then(() => process.exit(0));

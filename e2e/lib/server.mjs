@@ -201,7 +201,9 @@ export class RestClient {
  * Starts `n8n start` for an N8nInstance (n8n-env.mjs; e.g. stack.inst from lib/stack.mjs) on free
  * ports, waits until it is healthy, sets up the owner and logs in.
  * @param {import('../n8n-env.mjs').N8nInstance} inst
- * @param {{ port?: number, env?: object, owner?: object, timeoutMs?: number, logFile?: string }} [opts]
+ * @param {{ port?: number, env?: object, owner?: object, timeoutMs?: number, logFile?: string, detached?: boolean,
+ *   onSpawn?: (child: import('node:child_process').ChildProcess) => void }} [opts]  `detached`: own process group;
+ *   `onSpawn`: called with the child at once (e.g. to register it for an exit hook before it is up)
  * @returns {Promise<{ version: string, url: string, port: number, child: import('node:child_process').ChildProcess,
  *   logFile: string, startMs: number, rest: RestClient, webhook: Function, log: Function, stop: Function }>}
  */
@@ -225,7 +227,17 @@ export async function startServer(inst, opts = {}) {
 	});
 	const logFile = opts.logFile ?? path.join(inst.userFolder, 'n8n-start.log');
 	const log = fs.createWriteStream(logFile);
-	const child = spawn(nodeExecutable(), [n8nBin(inst.version), 'start'], { cwd: inst.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+	// opts.detached: its own process group, so stop() also ends what n8n started (task runners).
+	const child = spawn(nodeExecutable(), [n8nBin(inst.version), 'start'], { cwd: inst.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: !!opts.detached });
+	opts.onSpawn?.(child);
+	const signal = (sig) => {
+		try {
+			if (opts.detached) process.kill(-child.pid, sig);
+			else child.kill(sig);
+		} catch {
+			/* already gone */
+		}
+	};
 	child.stdout.pipe(log);
 	child.stderr.pipe(log);
 	const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -277,8 +289,8 @@ export async function startServer(inst, opts = {}) {
 		/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
 		async stop(graceMs = 10_000) {
 			if (child.exitCode === null && child.signalCode === null) {
-				child.kill('SIGTERM');
-				const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+				signal('SIGTERM');
+				const timer = setTimeout(() => signal('SIGKILL'), graceMs);
 				await exited;
 				clearTimeout(timer);
 			}

@@ -141,7 +141,8 @@ export function prepareFiles(filesDir) {
  * and the examples imported. n8n runs with its working folder = <userFolder>/files, which is also
  * the only folder nodes may read/write (N8N_RESTRICT_FILE_ACCESS_TO; required on 2.x).
  * @param {{version: string, tarball: string, emulator: object, userFolder?: string, fresh?: boolean,
- *   examples?: boolean}} opts  `examples: false` skips importing examples/ (the list is still returned)
+ *   examples?: boolean, env?: object}} opts  `examples: false` skips importing examples/ (the list is still returned);
+ *   `env`: extra n8n environment for every CLI call and server of this stack
  */
 export async function createStack(opts) {
 	const userFolder = opts.userFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), `n8n-talking-avatar-${opts.version}-`));
@@ -152,7 +153,8 @@ export async function createStack(opts) {
 	const filesDir = path.join(inst.userFolder, 'files');
 	const dirs = prepareFiles(filesDir);
 	inst.cwd = filesDir;
-	inst.extraEnv = { ...inst.extraEnv, N8N_RESTRICT_FILE_ACCESS_TO: filesDir };
+	// opts.env: e.g. the queue-mode database settings, which the imports below must use too.
+	inst.extraEnv = { ...inst.extraEnv, N8N_RESTRICT_FILE_ACCESS_TO: filesDir, ...opts.env };
 	const contents = packageContents(opts.tarball);
 	const nodeNames = contents.nodes.map(lowerFirst);
 	const credTypes = contents.credentials.map(lowerFirst);
@@ -163,4 +165,32 @@ export async function createStack(opts) {
 	const runnable = examples.filter((e) => !e.skip);
 	if (runnable.length && opts.examples !== false) await inst.importWorkflows(runnable.map((e) => e.workflow));
 	return { inst, userFolder: inst.userFolder, filesDir, ...dirs, examples, credentials: creds, importMs: Date.now() - t0 };
+}
+
+/**
+ * Files under `folder` (node_modules skipped) that hold any of `secrets` in plain text, e.g. the
+ * emulator's API keys after the credentials were imported (n8n stores them encrypted; an import
+ * file left behind would not be). Returns their paths.
+ */
+export function filesWithSecrets(folder, secrets) {
+	const hits = [];
+	const wanted = secrets.filter((s) => typeof s === 'string' && s.length >= 8);
+	const walk = (dir) => {
+		for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+			const p = path.join(dir, e.name);
+			if (e.isDirectory()) {
+				if (e.name !== 'node_modules') walk(p);
+			} else if (e.isFile() && fs.statSync(p).size < 5_000_000) {
+				const text = fs.readFileSync(p, 'latin1');
+				if (/^import-credentials-.*\.json$/.test(e.name) || wanted.some((s) => text.includes(s))) hits.push(p);
+			}
+		}
+	};
+	if (fs.existsSync(folder)) walk(folder);
+	return hits;
+}
+
+/** The secret strings of emulatorCredentials(): every string value of their `data`, URLs excepted. */
+export function credentialSecrets(creds) {
+	return creds.flatMap((c) => Object.entries(c.data ?? {}).filter(([k, v]) => typeof v === 'string' && /key|secret|token/i.test(k)).map(([, v]) => v));
 }
