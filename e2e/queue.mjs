@@ -399,19 +399,11 @@ async function scenarioF(q, emu, { progress }) {
 	const crashLedger = Object.values(ex?.data?.executionData?.contextData?.['node:Kling Avatar']?.taskLedger?.items ?? {}).flatMap((i) => i.attempts.map((a) => a.taskId));
 	figure(`${tag} Retry of the crashed execution`, `${retriedId ?? answer?.error} ${rex?.status}: ${what}${rex?.data?.resultData?.error ? ` ("${String(rex.data.resultData.error.message).slice(0, 90)}…")` : ''}; creates now ${emu.kling.counters.createAccepted}; the crashed execution holds ${crashLedger.length} of the task ids`);
 	const once = emu.kling.counters.createAccepted === 2 && emu.kling.counters.createRequests === 2;
-	if (progress) {
-		// "Save execution progress" on: the crashed execution holds the Webhook's and Split Out's runs,
-		// so its Retry is seen as a Retry of an interrupted run (executionHistory.ts) and sends nothing.
-		check(`${tag}: the Retry paid no second task`, once, `createAccepted ${emu.kling.counters.createAccepted}`);
-		check(`${tag}: the Retry followed the tasks, refused to send, or did not run the node`, followed || refused || notRun, `${what}: ${rr.error?.message ?? rex?.status}`);
-	} else if (once) {
-		check(`${tag}: the Retry paid no second task`, true, what);
-	} else {
-		// KNOWN (README "Scaling with queue mode"): without progress saving n8n keeps nothing of the
-		// crashed run, so its Retry looks like a first run and the node creates the tasks again.
-		console.log(`    XFAIL ${tag}: the Retry created the tasks again (${emu.kling.counters.createAccepted} creates for 2 items): a known limit, see the README`);
-		known.push(`${tag}: a Retry of an execution whose worker died (no progress saving) creates its tasks again: ${emu.kling.counters.createAccepted} creates for 2 items`);
-	}
+	// With "Save execution progress" on, the crashed execution holds the Webhook's and Split Out's
+	// runs; without it, it holds only n8n's crash error. Either way its Retry is seen as a Retry of an
+	// interrupted run (executionHistory.ts) and sends nothing it cannot look up first.
+	check(`${tag}: the Retry paid no second task`, once, `createAccepted ${emu.kling.counters.createAccepted}`);
+	check(`${tag}: the Retry followed the tasks, refused to send, or did not run the node`, followed || refused || notRun, `${what}: ${rr.error?.message ?? rex?.status}`);
 	figure(`${tag} outcome`, what);
 	check(`${tag}: the killed worker's log named both tasks`, ids.every((t) => victim?.log().includes(t)));
 }

@@ -418,6 +418,17 @@ describe('a Retry of a stopped execution', () => {
 		expect(isRetryOfInterruptedRun(stoppedRetry({ resultData: { error: { name: 'TimeoutExecutionCancelledError' } } }))).toBe(true);
 		expect(isRetryOfInterruptedRun(stoppedRetry(cancelled, 'webhook'))).toBe(false);
 		expect(isRetryOfInterruptedRun(stoppedRetry(undefined))).toBe(false); // an n8n without the field
+		// A queue-mode worker that died: n8n recovers the execution as crashed (name kept or lost).
+		expect(isRetryOfInterruptedRun(stoppedRetry({ resultData: { error: { name: 'WorkflowCrashedError', message: 'Workflow did not finish, possible out-of-memory issue' } } }))).toBe(true);
+		expect(isRetryOfInterruptedRun(stoppedRetry({ resultData: { error: { message: 'Workflow did not finish, possible out-of-memory issue' } } }))).toBe(true);
+		expect(isRetryOfInterruptedRun(stoppedRetry({ resultData: { error: { name: 'NodeApiError', message: 'Bad request' } } }))).toBe(false);
+		// The Retry of a crashed worker's execution (2.41.1, as e2e/queue.mjs F1 saw it): run from the
+		// trigger again (fresh runs beside the recovered ones), this node's crashed run removed.
+		const now = Date.now();
+		const crashedRetry = { resultData: { runData: { Webhook: [{ startTime: 1795971569, executionTime: 3 }, { startTime: now - 130, executionTime: 1 }], Node: [] } } };
+		expect(isRetryOfInterruptedRun(stoppedRetry(crashedRetry))).toBe(true);
+		const { Node: _crashed, ...otherNodeCrashed } = crashedRetry.resultData.runData;
+		expect(isRetryOfInterruptedRun(stoppedRetry({ resultData: { runData: otherNodeCrashed } }))).toBe(false);
 		const ranAt = (msAgo: number) => ({ resultData: { runData: { Trigger: [{ startTime: Date.now() - msAgo - 5, executionTime: 5 }] } } });
 		// Saved with progress after the node before this one: nothing ran in this Retry yet.
 		expect(isRetryOfInterruptedRun(stoppedRetry(ranAt(60_000)))).toBe(true);
