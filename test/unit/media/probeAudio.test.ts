@@ -426,8 +426,8 @@ describe('probeAudio WAV', () => {
 		expect(probeAudio(b)).toEqual({ format: 'wav', durationSeconds: 2 });
 	});
 
-	it('reads to the end of the file when the data size is 0 or the 0xFFFFFFFF placeholder', () => {
-		for (const claimed of [0, 0xffffffff]) {
+	it('reads to the end of the file when the data size is 0 or a streaming placeholder (0xFFFFFFFF, arecord\'s 0x7FFFFF00, 0x7FFFFFFF)', () => {
+		for (const claimed of [0, 0xffffffff, 0x7fffff00, 0x7fffffff, 0xfffffff0]) {
 			expect(probeAudio(wav({ byteRate: 8000, claimedDataSize: claimed, dataBytes: 12000 }))).toEqual({
 				format: 'wav',
 				durationSeconds: 1.5,
@@ -443,6 +443,8 @@ describe('probeAudio WAV', () => {
 			durationSeconds: 0.5,
 			truncated: { declared: 44 + 301 * 8000, present: b.length, unit: 'bytes' },
 		});
+		// Just below the placeholders a size is still a claim.
+		expect(probeAudio(wav({ byteRate: 8000, claimedDataSize: 0x7ffffeff, dataBytes: 4000 })).truncated?.declared).toBe(44 + 0x7ffffeff);
 	});
 
 	it('is not cut when at most one block (one sample frame of PCM) is missing', () => {
