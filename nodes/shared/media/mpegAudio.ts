@@ -347,8 +347,8 @@ const SYNC_SEARCH = 1024 * 1024;
 
 /**
  * MPEG audio or ADTS starting at or after `start` (the end of any ID3v2 tags). The first frame may
- * sit up to 1 MB further in (or anywhere in a smaller buffer); one found by searching must be
- * confirmed by two more frames of the same stream, since random data syncs often.
+ * sit up to 1 MB further in (or anywhere in a smaller buffer); one found by searching must start a
+ * chain of frames of the same stream (SEARCHED_CHAIN), since random data syncs often.
  */
 export function probeMpeg(buf: Buffer, start: number, limit = buf.length): AudioProbe {
 	// Trailing tags (ID3v1, APEv2, Lyrics3v2) are text, not audio.
@@ -365,30 +365,59 @@ export function probeMpeg(buf: Buffer, start: number, limit = buf.length): Audio
 			if (b2 >= 0xf0 || b2 < 0x10 || (b2 & 0x0c) === 0x0c) continue;
 		}
 		// A frame right where the tags end needs one confirming neighbour where the file has
-		// one; a frame found by searching must be followed by two.
+		// one. A frame found by searching needs a chain (SEARCHED_CHAIN): any binary holds chance
+		// syncs, and Layer I and ADTS headers, with few reserved values and short frames, chain
+		// by chance in executables and fonts far more often than Layer III.
 		const searched = i !== start;
 		const adts = adtsFrame(buf, i);
 		if (adts) {
-			const next = i + adts.length;
-			const n1 = next + 7 <= end ? adtsFrame(buf, next) : null;
-			const confirmed = n1 ? n1.sampleRate === adts.sampleRate : !searched && next >= end - 7;
-			if (confirmed) return adtsDuration(buf, i, end, adts.sampleRate);
+			if (adtsChain(buf, i, end, searched ? SEARCHED_CHAIN.adts : 2, adts.sampleRate)) return adtsDuration(buf, i, end, adts.sampleRate);
 			continue;
 		}
 		const f = mpegFrame(buf, i);
 		if (!f) continue;
-		const next = i + f.length;
-		const n1 = next + 4 <= end ? mpegFrame(buf, next) : null;
-		let confirmed: boolean;
-		if (n1) {
-			const n2 = mpegFrame(buf, next + n1.length);
-			confirmed = sameStream(f, n1) && (!searched || (n2 !== null ? sameStream(f, n2) : next + n1.length >= end - 4));
-		} else {
-			confirmed = !searched && next >= end - 4;
-		}
-		if (confirmed) return mpegDuration(buf, i, f, end, limit);
+		const need = !searched ? 2 : f.layer === 1 ? SEARCHED_CHAIN.layer1 : SEARCHED_CHAIN.layer23;
+		if (mpegChain(buf, i, end, need, f)) return mpegDuration(buf, i, f, end, limit);
 	}
 	return audioResult('unknown');
+}
+
+/**
+ * Frames in a row (the first included) that make a first frame found by searching believable.
+ * Measured on ~2000 ELF binaries and shared libraries: with 3, one in five was taken for Layer I.
+ */
+const SEARCHED_CHAIN = { layer1: 8, layer23: 4, adts: 8 };
+
+/**
+ * Whether `need` frames of f's stream follow one another from i, or a shorter chain ends where the
+ * data ends (a short file has no more): one frame will do where `need` is 2 (a frame right after
+ * the tags), two otherwise.
+ */
+function mpegChain(buf: Buffer, i: number, end: number, need: number, f: MpegFrame): boolean {
+	let at = i;
+	let count = 0;
+	while (count < need) {
+		const g = count === 0 ? f : at + 4 <= end ? mpegFrame(buf, at) : null;
+		if (!g || !sameStream(f, g)) break;
+		count++;
+		at += g.length;
+	}
+	if (count >= need) return true;
+	return at >= end - 4 && count >= (need === 2 ? 1 : 2);
+}
+
+/** The same for ADTS: `need` frames of one sample rate, or a shorter chain that ends with the data. */
+function adtsChain(buf: Buffer, i: number, end: number, need: number, rate: number): boolean {
+	let at = i;
+	let count = 0;
+	while (count < need) {
+		const g = at + 7 <= end ? adtsFrame(buf, at) : null;
+		if (!g || g.sampleRate !== rate) break;
+		count++;
+		at += g.length;
+	}
+	if (count >= need) return true;
+	return at >= end - 7 && count >= (need === 2 ? 1 : 2);
 }
 
 function adtsDuration(buf: Buffer, first: number, end: number, rate: number): AudioProbe {

@@ -639,10 +639,30 @@ describe('probeAudio MPEG audio', () => {
 	});
 
 	it('has no readable length when most of the file is not frames (a binary with a few chance frame headers)', () => {
-		// Like an ELF executable: three plausible frames, then 100 KB of non-audio bytes.
-		const p = probeAudio(Buffer.concat([Buffer.from('\x7fELF', 'latin1'), noise(2000, 3), l3(3), noise(100 * 1024, 4)]));
+		// Like an ELF executable: six plausible frames (enough of a chain to be found), then 100 KB of non-audio bytes.
+		const p = probeAudio(Buffer.concat([Buffer.from('\x7fELF', 'latin1'), noise(2000, 3), l3(6), noise(100 * 1024, 4)]));
 		expect(p.format).toBe('mp3');
 		expect(p.durationSeconds).toBeNull();
+	});
+
+	it('needs a chain of frames to believe a first frame found by searching: 4 of Layer II/III, 8 of Layer I or ADTS', () => {
+		const head = Buffer.concat([Buffer.from('\x7fELF', 'latin1'), noise(2000, 3)]);
+		const tail = noise(20 * 1024, 4);
+		const l1 = (count: number): Buffer => mpegFrames({ versionBits: 3, layerBits: 3, bitrateIndex: 1, rateIndex: 0, length: 32, count });
+		const cases: Array<[Buffer, number, string]> = [
+			[l3(3), 4, 'mp3'],
+			[l1(7), 8, 'mp1'],
+			[adtsFrames(4, 7), 8, 'aac'],
+		];
+		for (const [short, need, format] of cases) {
+			// Once believed after 3 (MPEG) or 2 (ADTS) frames; a binary has such chains by chance.
+			expect(probeAudio(Buffer.concat([head, short, tail])).format).toBe('unknown');
+			const long = Buffer.concat([short, short.subarray(0, short.length / (need - 1))]);
+			expect(probeAudio(Buffer.concat([head, long, tail])).format).toBe(format);
+		}
+		// At offset 0 (or right after an ID3v2 tag) one neighbour still does, and a short file's chain may end with the file.
+		expect(probeAudio(l1(2)).format).toBe('mp1');
+		expect(probeAudio(Buffer.concat([Buffer.alloc(100), l3(2)])).format).toBe('mp3');
 	});
 
 	it('finds the first frame behind junk up to 1 MB, but needs neighbours to believe it', () => {

@@ -254,13 +254,16 @@ describe('checkAudio', () => {
 		});
 	});
 
-	it('rejects as unreadable a binary that holds a few chance MP3 frame headers, rather than extrapolating them', () => {
-		// Three MPEG-1 Layer III 128 kb/s frame headers (417 bytes apart) in 100 KB of a program's bytes:
-		// once taken for 6.5 s of MP3 at their bitrate.
+	it('rejects a binary that holds a few chance MP3 frame headers as unknown, or as unreadable, rather than extrapolating them', () => {
+		// MPEG-1 Layer III 128 kb/s frame headers (417 bytes apart) in 100 KB of a program's bytes:
+		// three were once taken for 6.5 s of MP3 at their bitrate; now too short a chain to be MP3 at all.
 		const frame = Buffer.alloc(417);
 		frame.set([0xff, 0xfb, 0x90, 0xc0]);
-		const binary = Buffer.concat([Buffer.from('\x7fELF', 'latin1'), noise(2000, 3), frame, frame, frame, noise(100 * 1024, 4)]);
-		expect(checkAudio(binary, AUDIO)?.problem).toBe('unreadableDuration');
+		const binary = (frames: number): Buffer =>
+			Buffer.concat([Buffer.from('\x7fELF', 'latin1'), noise(2000, 3), ...Array.from({ length: frames }, () => frame), noise(100 * 1024, 4)]);
+		expect(checkAudio(binary(3), AUDIO)?.problem).toBe('unknownFormat');
+		// Six make a chain, but 2.5 KB of frames in 100 KB of other bytes is no length to trust.
+		expect(checkAudio(binary(6), AUDIO)?.problem).toBe('unreadableDuration');
 	});
 });
 
