@@ -6,7 +6,11 @@
  * 1. A Xing/Info or VBRI header in the first frame (frame count, byte count), with the LAME tag's
  *    encoder delay and padding subtracted: the gapless length a decoder outputs (LAME tag spec rev 1,
  *    "Info Tag" layout, as written by LAME and by ffmpeg's mp3 muxer).
- * 2. Otherwise the frames themselves, hopped header to header.
+ * 2. Otherwise the frames themselves, hopped header to header: each frame's samples counted, nothing
+ *    extrapolated. Trailing tags (APEv2, Lyrics3v2, ID3v1) are cut off the end first; where the
+ *    hops meet foreign bytes mid-file (zero padding, junk) the walk resumes at the next confirmed
+ *    chain of frames, and bytes with no frames count for nothing. A file that is mostly not frames
+ *    (an ELF binary with a few chance frame headers) has no readable length.
  * The frames are hopped in every case (one pass, allocation-free, ~70k reads for a 5 MB file), so
  * the header can be held to what is there: fewer frames and bytes than it declares is a cut file;
  * many more frames is several files concatenated (each with its own header), which plays them all.
@@ -193,6 +197,8 @@ interface Walk {
 	stop: number;
 	/** it stopped at the end of the data or at a frame running past it (a cut), not at foreign bytes */
 	reachedEnd: boolean;
+	/** non-zero bytes that were neither frames nor ID3 tags (skipped mid-file, or left after the last frame) */
+	foreign: number;
 }
 
 /**
@@ -209,14 +215,21 @@ function walkFrames(buf: Buffer, first: number, f: MpegFrame, end: number): Walk
 	let frames = 0;
 	let infoFrames = 0;
 	let audioBytes = 0;
+	let foreign = 0;
 	while (i + 4 <= end) {
 		if (buf[i] === 0xff && (buf[i + 1] & 0xfe) === b1 && (buf[i + 2] & 0x0c) === rateBits) {
 			const index = buf[i + 2] >> 4;
-			if (index === 0 || index === 15) break;
+			if (index === 0 || index === 15) {
+				const next = resync(buf, i, end, b1, rateBits, row, scale, f);
+				foreign += next.nonZero;
+				if (next.at < 0) return { frames, infoFrames, audioBytes, stop: i, reachedEnd: false, foreign };
+				i = next.at;
+				continue;
+			}
 			const padding = (buf[i + 2] >> 1) & 1;
 			const slots = Math.floor((scale * row[index - 1]) / f.sampleRate) + padding;
 			const length = f.layer === 1 ? slots * 4 : slots;
-			if (i + length > end) return { frames, infoFrames, audioBytes, stop: i, reachedEnd: true };
+			if (i + length > end) return { frames, infoFrames, audioBytes, stop: i, reachedEnd: true, foreign };
 			// A later file's Xing/Info frame (concatenated MP3s) is no audio either; decoders skip it.
 			if (i > first && f.layer === 3) {
 				const tag = i + 4 + (f.version === 3 ? (buf[i + 3] >> 6 === 3 ? 17 : 32) : buf[i + 3] >> 6 === 3 ? 9 : 17);
@@ -238,9 +251,95 @@ function walkFrames(buf: Buffer, first: number, f: MpegFrame, end: number): Walk
 			i += 128;
 			continue;
 		}
-		return { frames, infoFrames, audioBytes, stop: i, reachedEnd: false };
+		// Foreign bytes: resume at the next confirmed chain of this stream's frames, if any.
+		const next = resync(buf, i, end, b1, rateBits, row, scale, f);
+		foreign += next.nonZero;
+		if (next.at < 0) return { frames, infoFrames, audioBytes, stop: i, reachedEnd: false, foreign };
+		i = next.at;
 	}
-	return { frames, infoFrames, audioBytes, stop: i, reachedEnd: i + 4 > end };
+	return { frames, infoFrames, audioBytes, stop: i, reachedEnd: i + 4 > end, foreign };
+}
+
+/** Frames in a row that make a sync found mid-file believable (random bytes rarely chain 4 headers). */
+const RESYNC_CHAIN = 4;
+
+/**
+ * The next offset at or after `from` where a chain of RESYNC_CHAIN frames of the walked stream
+ * starts (or a shorter chain of at least 2 that ends exactly at `end`), and the non-zero bytes
+ * skipped to get there (zero padding is not evidence of anything; other bytes are). Linear in the
+ * bytes skipped: each candidate costs at most RESYNC_CHAIN header reads.
+ */
+function resync(buf: Buffer, from: number, end: number, b1: number, rateBits: number, row: number[], scale: number, f: MpegFrame): { at: number; nonZero: number } {
+	const frameLength = (i: number): number => {
+		if (i + 4 > end || buf[i] !== 0xff || (buf[i + 1] & 0xfe) !== b1 || (buf[i + 2] & 0x0c) !== rateBits) return 0;
+		const index = buf[i + 2] >> 4;
+		if (index === 0 || index === 15 || (buf[i + 3] & 3) === 2) return 0;
+		const slots = Math.floor((scale * row[index - 1]) / f.sampleRate) + ((buf[i + 2] >> 1) & 1);
+		return f.layer === 1 ? slots * 4 : slots;
+	};
+	let nonZero = 0;
+	for (let i = from; i + 4 <= end; i++) {
+		// Cheap rejection first: not a sync of this stream (the hot path over long junk).
+		if (buf[i] !== 0xff || (buf[i + 1] & 0xfe) !== b1 || (buf[i + 2] & 0x0c) !== rateBits) {
+			if (buf[i] !== 0) nonZero++;
+			continue;
+		}
+		let j = i;
+		let chain = 0;
+		while (chain < RESYNC_CHAIN) {
+			const length = frameLength(j);
+			if (length === 0 || j + length > end) break;
+			chain++;
+			j += length;
+		}
+		if (chain >= RESYNC_CHAIN || (chain >= 2 && j === end)) return { at: i, nonZero };
+		nonZero++;
+	}
+	// The few bytes too short for a header.
+	for (let i = Math.max(from, end - 3); i < end; i++) if (buf[i] !== 0) nonZero++;
+	return { at: -1, nonZero };
+}
+
+/**
+ * Where the audio ends once the tags that follow it are cut off, outermost first, as often as they
+ * are stacked (players write them in either order):
+ * - ID3v1: the last 128 bytes, starting "TAG" (ID3v1 spec, id3.org "ID3v1").
+ * - APEv2 / APEv1: a 32-byte footer "APETAGEX", version (4), tag size (4, LE: items + footer, no
+ *   header), item count (4), flags (4, bit 31 "contains a header" of 32 more bytes before the items)
+ *   (APEv2 specification, wiki.hydrogenaud.io "APEv2 specification" / "APE Tags Header").
+ * - Lyrics3v2: "LYRICSBEGIN" ... then a 6-digit decimal size of everything from "LYRICSBEGIN" up
+ *   to the size field, then "LYRICS200"; it sits right before the ID3v1 tag (Lyrics3 v2.00
+ *   specification, id3.org "Lyrics3v2").
+ * A footer whose size points outside [start, end) or at no matching header is not a tag: left alone.
+ */
+export function audioEnd(buf: Buffer, start: number, limit: number): number {
+	let end = limit;
+	for (;;) {
+		if (end - start >= 128 && ascii(buf, end - 128, 3) === 'TAG') {
+			end -= 128;
+			continue;
+		}
+		if (end - start >= 32 && ascii(buf, end - 32, 8) === 'APETAGEX') {
+			const size = buf.readUInt32LE(end - 20);
+			const flags = buf.readUInt32LE(end - 12);
+			const header = flags & 0x80000000 ? 32 : 0;
+			const tagStart = end - size - header;
+			if (size >= 32 && tagStart >= start && (!header || ascii(buf, tagStart, 8) === 'APETAGEX')) {
+				end = tagStart;
+				continue;
+			}
+		}
+		if (end - start >= 15 + 11 && ascii(buf, end - 9, 9) === 'LYRICS200') {
+			const digits = ascii(buf, end - 15, 6);
+			const size = /^[0-9]{6}$/.test(digits) ? Number(digits) : -1;
+			const tagStart = end - 15 - size;
+			if (size >= 11 && tagStart >= start && ascii(buf, tagStart, 11) === 'LYRICSBEGIN') {
+				end = tagStart;
+				continue;
+			}
+		}
+		return end;
+	}
 }
 
 /** How far past the tags we look for a first frame: junk or padding before the audio. */
@@ -248,12 +347,12 @@ const SYNC_SEARCH = 1024 * 1024;
 
 /**
  * MPEG audio or ADTS starting at or after `start` (the end of any ID3v2 tags). The first frame may
- * sit up to 1 MB further in (or anywhere in a smaller buffer); one found by searching must be
- * confirmed by two more frames of the same stream, since random data syncs often.
+ * sit up to 1 MB further in (or anywhere in a smaller buffer); one found by searching must start a
+ * chain of frames of the same stream (SEARCHED_CHAIN), since random data syncs often.
  */
 export function probeMpeg(buf: Buffer, start: number, limit = buf.length): AudioProbe {
-	// A trailing ID3v1 tag is 128 bytes of text, not audio.
-	const end = limit - start >= 128 && ascii(buf, limit - 128, 3) === 'TAG' ? limit - 128 : limit;
+	// Trailing tags (ID3v1, APEv2, Lyrics3v2) are text, not audio.
+	const end = audioEnd(buf, start, limit);
 	const stop = Math.min(end - 4, start + SYNC_SEARCH);
 	for (let i = start; i <= stop; i++) {
 		if (buf[i] !== 0xff) continue;
@@ -266,30 +365,59 @@ export function probeMpeg(buf: Buffer, start: number, limit = buf.length): Audio
 			if (b2 >= 0xf0 || b2 < 0x10 || (b2 & 0x0c) === 0x0c) continue;
 		}
 		// A frame right where the tags end needs one confirming neighbour where the file has
-		// one; a frame found by searching must be followed by two.
+		// one. A frame found by searching needs a chain (SEARCHED_CHAIN): any binary holds chance
+		// syncs, and Layer I and ADTS headers, with few reserved values and short frames, chain
+		// by chance in executables and fonts far more often than Layer III.
 		const searched = i !== start;
 		const adts = adtsFrame(buf, i);
 		if (adts) {
-			const next = i + adts.length;
-			const n1 = next + 7 <= end ? adtsFrame(buf, next) : null;
-			const confirmed = n1 ? n1.sampleRate === adts.sampleRate : !searched && next >= end - 7;
-			if (confirmed) return adtsDuration(buf, i, end, adts.sampleRate);
+			if (adtsChain(buf, i, end, searched ? SEARCHED_CHAIN.adts : 2, adts.sampleRate)) return adtsDuration(buf, i, end, adts.sampleRate);
 			continue;
 		}
 		const f = mpegFrame(buf, i);
 		if (!f) continue;
-		const next = i + f.length;
-		const n1 = next + 4 <= end ? mpegFrame(buf, next) : null;
-		let confirmed: boolean;
-		if (n1) {
-			const n2 = mpegFrame(buf, next + n1.length);
-			confirmed = sameStream(f, n1) && (!searched || (n2 !== null ? sameStream(f, n2) : next + n1.length >= end - 4));
-		} else {
-			confirmed = !searched && next >= end - 4;
-		}
-		if (confirmed) return mpegDuration(buf, i, f, end, limit);
+		const need = !searched ? 2 : f.layer === 1 ? SEARCHED_CHAIN.layer1 : SEARCHED_CHAIN.layer23;
+		if (mpegChain(buf, i, end, need, f)) return mpegDuration(buf, i, f, end, limit);
 	}
 	return audioResult('unknown');
+}
+
+/**
+ * Frames in a row (the first included) that make a first frame found by searching believable.
+ * Measured on ~2000 ELF binaries and shared libraries: with 3, one in five was taken for Layer I.
+ */
+const SEARCHED_CHAIN = { layer1: 8, layer23: 4, adts: 8 };
+
+/**
+ * Whether `need` frames of f's stream follow one another from i, or a shorter chain ends where the
+ * data ends (a short file has no more): one frame will do where `need` is 2 (a frame right after
+ * the tags), two otherwise.
+ */
+function mpegChain(buf: Buffer, i: number, end: number, need: number, f: MpegFrame): boolean {
+	let at = i;
+	let count = 0;
+	while (count < need) {
+		const g = count === 0 ? f : at + 4 <= end ? mpegFrame(buf, at) : null;
+		if (!g || !sameStream(f, g)) break;
+		count++;
+		at += g.length;
+	}
+	if (count >= need) return true;
+	return at >= end - 4 && count >= (need === 2 ? 1 : 2);
+}
+
+/** The same for ADTS: `need` frames of one sample rate, or a shorter chain that ends with the data. */
+function adtsChain(buf: Buffer, i: number, end: number, need: number, rate: number): boolean {
+	let at = i;
+	let count = 0;
+	while (count < need) {
+		const g = at + 7 <= end ? adtsFrame(buf, at) : null;
+		if (!g || g.sampleRate !== rate) break;
+		count++;
+		at += g.length;
+	}
+	if (count >= need) return true;
+	return at >= end - 7 && count >= (need === 2 ? 1 : 2);
 }
 
 function adtsDuration(buf: Buffer, first: number, end: number, rate: number): AudioProbe {
@@ -336,9 +464,9 @@ function mpegDuration(buf: Buffer, first: number, f: MpegFrame, end: number, lim
 	}
 	const extra = truncated ? { truncated } : {};
 	if (walk.frames === 0) return audioResult(format, (present * 8) / (f.kbps * 1000), extra);
-	// No frame count: the frames walked, and where the hops stopped early (junk mid-file) the rest
-	// of the bytes at the average bitrate seen so far (the CBR estimate, bytes x 8 / bitrate).
-	const seconds = (walk.frames * f.samples) / f.sampleRate;
-	const bytesPerSecond = walk.audioBytes / seconds;
-	return audioResult(format, seconds + (end - walk.stop) / bytesPerSecond, extra);
+	// No frame count: the frames walked, each one's samples, and nothing for bytes that hold no
+	// frames (tags, padding, junk). Where most of the file is foreign bytes, the few frames found
+	// are more likely chance than audio: the length is unreadable, not guessed.
+	if (walk.foreign > walk.audioBytes) return audioResult(format, null, extra);
+	return audioResult(format, (walk.frames * f.samples) / f.sampleRate, extra);
 }

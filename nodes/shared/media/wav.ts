@@ -11,9 +11,13 @@
  *   16000 B/s for ~8100 real ones) and MP3-in-WAV files may carry 0. Without fact: ADPCM from
  *   whole blocks × samples per block, MPEG audio by hopping its frames, else the byte rate.
  *
- * A data size of 0 or 0xFFFFFFFF is a writer that never came back to fill it in (a stream or a
- * crash): the data runs to the end of the file. Any other data size larger than the bytes
- * present, by more than one block, is a cut file.
+ * A data size of 0, 0xFFFFFFFF or anything from 0x7FFFFF00 up is a writer that never came back to
+ * fill it in (a stream or a crash): the data runs to the end of the file. arecord writes 0x7FFFFF00
+ * when the length is not known in advance (alsa-utils aplay/aplay.c, begin_wave(): "WAVE cannot
+ * handle greater than 32bit (signed?) int", `if (cnt == (size_t)-2) cnt = 0x7fffff00;`); end_wave()
+ * puts the real sizes in only by seeking back, which a pipe cannot. Other streaming writers use
+ * 0x7FFFFFFF. Any other data size larger than the bytes present, by more than one block, is a cut
+ * file.
  */
 
 import { ascii, has, u64le, type Truncation } from './bytes';
@@ -32,6 +36,8 @@ const CODEC_NAMES: Record<number, string> = {
 const ADPCM = new Set([0x0002, 0x0011]);
 const MPEG = new Set([0x0050, 0x0055]);
 const EXTENSIBLE = 0xfffe;
+/** Data sizes from here up are placeholders of writers that could not seek back (arecord: 0x7FFFFF00). */
+const STREAMING_PLACEHOLDER = 0x7fffff00;
 
 interface Fmt {
 	tag: number;
@@ -91,6 +97,8 @@ export function probeWav(buf: Buffer): AudioProbe {
 			let claimed: number | null = size;
 			if (size === 0xffffffff) claimed = ds64Data;
 			if (size === 0) claimed = null;
+			// Streaming placeholders (see the module comment): to the end of the file, not 2 GB.
+			if (size >= STREAMING_PLACEHOLDER && size !== 0xffffffff) claimed = null;
 			data = { start: body, size: claimed === null ? remaining : Math.min(claimed, remaining), claimed: claimed ?? remaining };
 			// fmt normally comes first; if not, keep walking (only possible with an honest size).
 			if (fmt || claimed === null || claimed >= remaining) break;

@@ -1,5 +1,5 @@
 import { probeAudio, type AudioProbe } from '../../../nodes/shared/media/probeAudio';
-import { allAudioFixtures, audioFixtures, imageFixtures, load, noise, truths as expected } from './fixtures';
+import { allAudioFixtures, apev2Tag, audioFixtures, id3v1Tag, imageFixtures, load, lyrics3v2Tag, noise, truths as expected } from './fixtures';
 
 /**
  * How close a length must come to the truth (fixtures.json, measured at generation time):
@@ -426,8 +426,8 @@ describe('probeAudio WAV', () => {
 		expect(probeAudio(b)).toEqual({ format: 'wav', durationSeconds: 2 });
 	});
 
-	it('reads to the end of the file when the data size is 0 or the 0xFFFFFFFF placeholder', () => {
-		for (const claimed of [0, 0xffffffff]) {
+	it('reads to the end of the file when the data size is 0 or a streaming placeholder (0xFFFFFFFF, arecord\'s 0x7FFFFF00, 0x7FFFFFFF)', () => {
+		for (const claimed of [0, 0xffffffff, 0x7fffff00, 0x7fffffff, 0xfffffff0]) {
 			expect(probeAudio(wav({ byteRate: 8000, claimedDataSize: claimed, dataBytes: 12000 }))).toEqual({
 				format: 'wav',
 				durationSeconds: 1.5,
@@ -443,6 +443,8 @@ describe('probeAudio WAV', () => {
 			durationSeconds: 0.5,
 			truncated: { declared: 44 + 301 * 8000, present: b.length, unit: 'bytes' },
 		});
+		// Just below the placeholders a size is still a claim.
+		expect(probeAudio(wav({ byteRate: 8000, claimedDataSize: 0x7ffffeff, dataBytes: 4000 })).truncated?.declared).toBe(44 + 0x7ffffeff);
 	});
 
 	it('is not cut when at most one block (one sample frame of PCM) is missing', () => {
@@ -605,10 +607,62 @@ describe('probeAudio MPEG audio', () => {
 		expect(probeAudio(Buffer.concat([piece, v1, piece, v1, piece])).durationSeconds).toBeCloseTo((150 * 1152) / 44100, 6);
 	});
 
-	it('estimates the rest at the average bitrate when frames stop early (junk mid-file)', () => {
-		const junk = Buffer.alloc(417 * 100, 0x00);
-		const p = probeAudio(Buffer.concat([l3(100), junk]));
-		expect(p.durationSeconds).toBeCloseTo((200 * 1152) / 44100, 1);
+	it('counts no seconds for bytes without frames after the last one (zero padding), with no header', () => {
+		// Once extrapolated at the frames' bitrate: 41700 zero bytes made 100 frames into 200.
+		const p = probeAudio(Buffer.concat([l3(100), Buffer.alloc(417 * 100)]));
+		expect(p).toEqual({ format: 'mp3', durationSeconds: (100 * 1152) / 44100 });
+	});
+
+	it('cuts APEv2 (with and without header), Lyrics3v2 and ID3v1 tags off the end, stacked in any order', () => {
+		const seconds = (100 * 1152) / 44100;
+		const ape = apev2Tag(Buffer.alloc(300 * 1024, 0x41));
+		const apeV1 = apev2Tag(Buffer.alloc(5000, 0x42), false);
+		const lyr = lyrics3v2Tag('[00:01]hello\r\n'.repeat(80));
+		const v1 = id3v1Tag('t');
+		for (const tail of [[ape], [apeV1], [ape, v1], [lyr, v1], [lyr, ape, v1], [ape, lyr, v1], [apeV1, v1]]) {
+			expect(probeAudio(Buffer.concat([l3(100), ...tail])).durationSeconds).toBeCloseTo(seconds, 6);
+		}
+		// A footer whose size points before the audio, or at no header, is not a tag: the bytes stay.
+		const bogus = Buffer.from(ape.subarray(ape.length - 32));
+		bogus.writeUInt32LE(0x7fffffff, 12);
+		expectWellFormed(probeAudio(Buffer.concat([l3(100), bogus])));
+		const noDigits = Buffer.from('LYRICSBEGINxxxxxxLYRICS200', 'latin1');
+		expectWellFormed(probeAudio(Buffer.concat([l3(100), noDigits])));
+	});
+
+	it('resumes counting at the next chain of frames after junk mid-file, and counts the junk as nothing', () => {
+		const p = probeAudio(Buffer.concat([l3(60), noise(3000, 7), l3(60)]));
+		expect(p).toEqual({ format: 'mp3', durationSeconds: (120 * 1152) / 44100 });
+		// A lone chance header in the junk is not a chain: no frames counted for it.
+		const junk = Buffer.concat([noise(1000, 8), l3(1), noise(1000, 9)]);
+		expect(probeAudio(Buffer.concat([l3(60), junk, l3(60)])).durationSeconds).toBeCloseTo((120 * 1152) / 44100, 6);
+	});
+
+	it('has no readable length when most of the file is not frames (a binary with a few chance frame headers)', () => {
+		// Like an ELF executable: six plausible frames (enough of a chain to be found), then 100 KB of non-audio bytes.
+		const p = probeAudio(Buffer.concat([Buffer.from('\x7fELF', 'latin1'), noise(2000, 3), l3(6), noise(100 * 1024, 4)]));
+		expect(p.format).toBe('mp3');
+		expect(p.durationSeconds).toBeNull();
+	});
+
+	it('needs a chain of frames to believe a first frame found by searching: 4 of Layer II/III, 8 of Layer I or ADTS', () => {
+		const head = Buffer.concat([Buffer.from('\x7fELF', 'latin1'), noise(2000, 3)]);
+		const tail = noise(20 * 1024, 4);
+		const l1 = (count: number): Buffer => mpegFrames({ versionBits: 3, layerBits: 3, bitrateIndex: 1, rateIndex: 0, length: 32, count });
+		const cases: Array<[Buffer, number, string]> = [
+			[l3(3), 4, 'mp3'],
+			[l1(7), 8, 'mp1'],
+			[adtsFrames(4, 7), 8, 'aac'],
+		];
+		for (const [short, need, format] of cases) {
+			// Once believed after 3 (MPEG) or 2 (ADTS) frames; a binary has such chains by chance.
+			expect(probeAudio(Buffer.concat([head, short, tail])).format).toBe('unknown');
+			const long = Buffer.concat([short, short.subarray(0, short.length / (need - 1))]);
+			expect(probeAudio(Buffer.concat([head, long, tail])).format).toBe(format);
+		}
+		// At offset 0 (or right after an ID3v2 tag) one neighbour still does, and a short file's chain may end with the file.
+		expect(probeAudio(l1(2)).format).toBe('mp1');
+		expect(probeAudio(Buffer.concat([Buffer.alloc(100), l3(2)])).format).toBe('mp3');
 	});
 
 	it('finds the first frame behind junk up to 1 MB, but needs neighbours to believe it', () => {

@@ -6,7 +6,7 @@ import {
 	type ImageLimits,
 	type MediaViolation,
 } from '../../../nodes/shared/media/validateMedia';
-import { load, truths, type FixtureTruth } from './fixtures';
+import { load, noise, truths, type FixtureTruth } from './fixtures';
 
 const MB = 1024 * 1024;
 
@@ -253,6 +253,18 @@ describe('checkAudio', () => {
 			message: 'audio length could not be read from the file header',
 		});
 	});
+
+	it('rejects a binary that holds a few chance MP3 frame headers as unknown, or as unreadable, rather than extrapolating them', () => {
+		// MPEG-1 Layer III 128 kb/s frame headers (417 bytes apart) in 100 KB of a program's bytes:
+		// three were once taken for 6.5 s of MP3 at their bitrate; now too short a chain to be MP3 at all.
+		const frame = Buffer.alloc(417);
+		frame.set([0xff, 0xfb, 0x90, 0xc0]);
+		const binary = (frames: number): Buffer =>
+			Buffer.concat([Buffer.from('\x7fELF', 'latin1'), noise(2000, 3), ...Array.from({ length: frames }, () => frame), noise(100 * 1024, 4)]);
+		expect(checkAudio(binary(3), AUDIO)?.problem).toBe('unknownFormat');
+		// Six make a chain, but 2.5 KB of frames in 100 KB of other bytes is no length to trust.
+		expect(checkAudio(binary(6), AUDIO)?.problem).toBe('unreadableDuration');
+	});
 });
 
 /**
@@ -285,8 +297,13 @@ describe('real-world kinds (issue 11): verdict and message', () => {
 		['lame-2s.mp3', 'LAME-tagged MP3 of exactly 2 s (frames: 2.16 s)', null],
 		['lame-120s.mp3', 'LAME-tagged MP3 of 120 s (the concatenation\'s piece)', null],
 		['jpeg-stray-bytes.jpg', 'JPEG with stray bytes before SOF', null],
+		// Review 2 (B1): bytes after the last frame of a header-less MP3 were counted as audio.
+		['tail-zeros.mp3', '3.06 s MP3 + 200 KB of zero padding (was 53 s)', null],
+		['apev2-3mb.mp3', '3.06 s MP3 + a 3 MB APEv2 tag (was 789.5 s: too long)', null],
 		// Bad files the probes used to accept.
 		['lame-1.97s.mp3', 'LAME-tagged MP3 of 1.97 s (frames: 2.16 s)', { problem: 'tooShort', message: lengthMessage, seconds: true }],
+		['noxing-1.9s.mp3', 'MP3 of 1.96 s, no Xing/Info header', { problem: 'tooShort', message: lengthMessage, seconds: true }],
+		['lyrics3-1.9s.mp3', 'the same + Lyrics3v2 + ID3v1 (was 2.23 s: accepted)', { problem: 'tooShort', message: lengthMessage, seconds: true }],
 		['cut-280s.mp3', '280 s MP3 cut to 5000 bytes', { problem: 'truncated', message: cutAudio }],
 		['cut-280s-faststart.m4a', '280 s faststart M4A cut to 50000 bytes', { problem: 'truncated', message: cutAudio }],
 		['cut-head.jpg', 'JPEG cut to 400 bytes', { problem: 'truncated', message: () => 'image file is cut short: its 400 bytes end inside the picture data, before the JPEG end-of-image marker' }],
