@@ -110,7 +110,8 @@ export function readWaitSettings(
 		wait: ctx.getNodeParameter('waitForCompletion', itemIndex, waitDefault) as boolean,
 		maxWaitMs: Math.max(1, (ctx.getNodeParameter('maxWaitMinutes', itemIndex, 10) as number) * 60_000),
 		download,
-		videoProperty: download ? String(ctx.getNodeParameter('videoBinaryProperty', itemIndex, 'video')).trim() || 'video' : 'video',
+		// The field's name is read by the operation that downloads, through the typed reader (taskOperation.ts).
+		videoProperty: 'video',
 		schedule: { ...DEFAULT_POLL_SCHEDULE, minIntervalMs, maxIntervalMs },
 	};
 }

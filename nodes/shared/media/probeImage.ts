@@ -16,7 +16,7 @@ export interface JpegCoding {
 	/** the SOF marker's second byte: 0xC0..0xCF, 0xF7 (SOF55, JPEG-LS), 0xF9 (SOF57, JPEG-LS part 2) */
 	marker: number;
 	/** e.g. 'baseline', 'progressive', 'arithmetic-coded progressive', 'JPEG-LS' */
-	process: string;
+	codingProcess: string;
 	/** sample precision in bits (8 for every JPEG a browser shows) */
 	precision: number;
 	/** a DHP marker came first: a hierarchical (multi-resolution) image */
@@ -138,13 +138,13 @@ function probeJpeg(buf: Buffer): ImageProbe {
 			// length(2) precision(1) height(2) width(2)
 			if (!has(buf, i + 3, 4)) break;
 			const precision = buf[i + 2];
-			const process = SOF_PROCESS[marker];
+			const codingProcess = SOF_PROCESS[marker];
 			frame = {
 				height: buf.readUInt16BE(i + 3),
 				width: buf.readUInt16BE(i + 5),
 				coding: {
 					marker,
-					process,
+					codingProcess,
 					precision,
 					hierarchical,
 					widelySupported: (marker === 0xc0 || marker === 0xc1 || marker === 0xc2) && precision === 8 && !hierarchical,

@@ -150,8 +150,8 @@ function describeAudio(p: AudioProbe): string {
 const sofName = (marker: number): string => `SOF${marker - 0xc0}`;
 
 function codingViolation(coding: JpegCoding): MediaViolation {
-	let name = coding.process.startsWith('JPEG-LS') ? `${coding.process} image` : `${coding.process} JPEG`;
-	if (coding.hierarchical && !coding.process.includes('hierarchical')) name = `hierarchical ${name}`;
+	let name = coding.codingProcess.startsWith('JPEG-LS') ? `${coding.codingProcess} image` : `${coding.codingProcess} JPEG`;
+	if (coding.hierarchical && !coding.codingProcess.includes('hierarchical')) name = `hierarchical ${name}`;
 	// The precision matters only where the process alone would be fine (12-bit baseline-like files).
 	if (coding.precision !== 8 && coding.marker <= 0xc2) name = `${coding.precision}-bit ${name}`;
 	const measured = `${name} (${sofName(coding.marker)})`;

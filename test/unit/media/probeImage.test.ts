@@ -53,7 +53,7 @@ describe('probeImage on real fixtures (vs ffprobe / libjpeg)', () => {
 		const buf = load('portrait-progressive.jpg');
 		expect(buf.indexOf(Buffer.from([0xff, 0xc2]))).toBeGreaterThan(0);
 		expect(buf.indexOf(Buffer.from([0xff, 0xc0, 0x00, 0x11]))).toBe(-1);
-		expect(probeImage(buf)).toMatchObject({ format: 'jpeg', width: 600, height: 800, jpeg: { marker: 0xc2, process: 'progressive', widelySupported: true } });
+		expect(probeImage(buf)).toMatchObject({ format: 'jpeg', width: 600, height: 800, jpeg: { marker: 0xc2, codingProcess: 'progressive', widelySupported: true } });
 	});
 
 	it('skips the DHT (C4) segment that ffmpeg writes before SOF0', () => {
@@ -132,11 +132,11 @@ describe('probeImage JPEG marker walking', () => {
 		[0xf7, 'JPEG-LS', false],
 		[0xf9, 'JPEG-LS extended', false],
 	];
-	it.each(codings)('SOF marker 0x%s: %s (widely supported: %s)', (marker, process, widelySupported) => {
+	it.each(codings)('SOF marker 0x%s: %s (widely supported: %s)', (marker, codingProcess, widelySupported) => {
 		expect(probeImage(Buffer.concat([SOI, sof(marker, 321, 123), SOS]))).toMatchObject({
 			width: 321,
 			height: 123,
-			jpeg: { marker, process, precision: 8, hierarchical: false, widelySupported },
+			jpeg: { marker, codingProcess, precision: 8, hierarchical: false, widelySupported },
 		});
 	});
 
