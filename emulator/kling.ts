@@ -248,6 +248,16 @@ const AUDIO_MAX_BYTES = 5 * MB;
 /** CometAPI's avatar page: audio 2–60 s (provider-apis.md §6.2, seed 002). */
 export const COMET_API_AUDIO_MAX_SECONDS = 60;
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+/**
+ * `BASE64_RE.test(text)`, ~4× faster on megabytes (the RegExp was most of the emulator's time in
+ * bench P3): whole groups before the last one must decode and encode back to themselves (which
+ * holds exactly when they are alphabet characters only); the short rest goes through the RegExp.
+ */
+function isBase64Text(text: string): boolean {
+	const cut = Math.max(0, (Math.floor(text.length / 4) - 1) * 4);
+	const head = text.slice(0, cut);
+	return BASE64_RE.test(text.slice(cut)) && Buffer.from(head, 'base64').toString('base64') === head;
+}
 const ZEROS = Buffer.alloc(64 * 1024);
 
 /** Numeric-string task ids like "867283741759111202", unique per process. */
@@ -711,7 +721,7 @@ class KlingEmulatorImpl implements KlingEmulator {
 			return { kind: 'bytes', bytes: got.body };
 		}
 		const compact = value.replace(/[\r\n]/g, '');
-		if (compact.length % 4 === 1 || !BASE64_RE.test(compact)) {
+		if (compact.length % 4 === 1 || !isBase64Text(compact)) {
 			throw invalid(`${label} is neither an http(s) URL nor valid Base64`);
 		}
 		if (Math.floor((compact.length * 3) / 4) > maxBytes + 3) throw invalid(`${label} exceeds ${maxBytes / MB}MB`);

@@ -19,9 +19,38 @@ const VALUE_MAX = 255;
  * @param tasks item index and task ID of every task the batch has, item order
  */
 export function recordTaskIds(ctx: IExecuteFunctions, provider: string, tasks: Array<{ itemIndex: number; taskId: string | null }>): void {
-	const known = tasks.filter((t) => t.taskId);
-	if (!known.length) return;
+	taskIdRecorder(ctx, provider)(tasks);
+}
+
+/**
+ * The same record, for a batch that learns its task IDs one by one: the returned function is
+ * called after every accepted create. It finds the execution's custom data once (n8n builds a
+ * whole data proxy for that, ~0.5 ms) and writes only when the text changes; 200 creates cost
+ * ~0.1 ms each instead of ~1 ms (bench P3).
+ */
+export function taskIdRecorder(ctx: IExecuteFunctions, provider: string): (tasks: Array<{ itemIndex: number; taskId: string | null }>) => void {
 	const key = `tasks_${ctx.getNode().name.replace(/[^\p{L}\p{N}\p{M}_]/gu, '_')}`.slice(0, KEY_MAX);
+	let customData: { set(key: string, value: string): void } | undefined | null;
+	let written = '';
+	return (tasks) => {
+		const value = taskIdsText(provider, tasks);
+		if (!value || value === written || customData === null) return;
+		try {
+			if (customData === undefined) {
+				customData = (ctx.getWorkflowDataProxy(0).$execution as { customData?: { set(key: string, value: string): void } }).customData ?? null;
+			}
+			customData?.set(key, value);
+			written = value;
+		} catch (error) {
+			ctx.logger.debug(`${provider}: task IDs not written to the execution's custom data: ${(error as Error).message}`);
+		}
+	};
+}
+
+/** `Kling 0:id 1:id … +N more (n8n log)`, at most 255 characters; '' when no task ID is known. */
+function taskIdsText(provider: string, tasks: Array<{ itemIndex: number; taskId: string | null }>): string {
+	const known = tasks.filter((t) => t.taskId);
+	if (!known.length) return '';
 	let value = provider;
 	for (let n = 0; n < known.length; n++) {
 		const entry = ` ${known[n].itemIndex}:${known[n].taskId}`;
@@ -33,10 +62,5 @@ export function recordTaskIds(ctx: IExecuteFunctions, provider: string, tasks: A
 		}
 		value += entry;
 	}
-	try {
-		const execution = ctx.getWorkflowDataProxy(0).$execution as { customData?: { set(key: string, value: string): void } };
-		execution.customData?.set(key, value);
-	} catch (error) {
-		ctx.logger.debug(`${provider}: task IDs not written to the execution's custom data: ${(error as Error).message}`);
-	}
+	return value;
 }

@@ -28,7 +28,21 @@ const CHUNK_BYTES = 3 * 64 * 1024;
 /** Length of the Base64 text of `bytes` bytes (with padding). */
 export const base64Length = (bytes: number): number => 4 * Math.ceil(bytes / 3);
 
-const STRICT_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/**
+ * Whether `text` is the canonical Base64 of some bytes (standard alphabet, padded, nothing else):
+ * decoding and encoding it again gives it back. Checked piecewise (whole 4-character groups) so
+ * no second copy of a large file is held; ~2 ms per MB where an anchored RegExp took ~7 (bench P3).
+ */
+function isCanonicalBase64(text: string): boolean {
+	const step = (4 * CHUNK_BYTES) / 3;
+	for (let at = 0; at < text.length; at += step) {
+		const piece = text.slice(at, at + step);
+		// Padding may only end the whole text.
+		if (at + step < text.length && piece.endsWith('=')) return false;
+		if (Buffer.from(piece, 'base64').toString('base64') !== piece) return false;
+	}
+	return true;
+}
 
 /**
  * Builds the body `{ key: value, ... }` in the given field order. Media refs of kind 'binary' are
@@ -104,7 +118,7 @@ async function* base64Chunks(
 	// Memory mode: n8n keeps the file as Base64 text already; send it without decoding when it is
 	// canonical (it always is when n8n stored it), else decode and encode it again.
 	const stored = typeof meta.data === 'string' ? meta.data : '';
-	if (stored.length === base64Length(ref.bytes) && STRICT_BASE64.test(stored)) {
+	if (stored.length === base64Length(ref.bytes) && isCanonicalBase64(stored)) {
 		for (let at = 0; at < stored.length; at += 4 * CHUNK_BYTES / 3) {
 			yield Buffer.from(stored.slice(at, at + (4 * CHUNK_BYTES) / 3), 'latin1');
 		}

@@ -6,7 +6,7 @@ import { planCreates } from './createPlan';
 import type { StopReason } from './earlyExit';
 import { stoppedBatchError } from './earlyExit';
 import { failureKindOf, isCancellation } from './errors';
-import { recordTaskIds } from './executionRecord';
+import { taskIdRecorder } from './executionRecord';
 import { newExternalTaskId } from './idempotency';
 import { atItem } from './items';
 import { ledgerRecordLost, ledgerRunScope } from './ledgerScope';
@@ -268,7 +268,8 @@ export async function runTasks<Request>(
 
 	const batchKeys = states.map((s) => s.key).filter((k): k is string => k !== undefined);
 	/** Keeps the execution's record of the batch's task IDs current (see executionRecord.ts). */
-	const noteTaskIds = () => recordTaskIds(ctx, provider, ledger.tasksOf(batchKeys));
+	const recordTaskIds = taskIdRecorder(ctx, provider);
+	const noteTaskIds = () => recordTaskIds(ledger.taskIdsOf(batchKeys));
 
 	const accepted = (s: JobState<Request>, task: NormalizedTask) => {
 		// First: from here on, no other call of the node creates this item's task again.

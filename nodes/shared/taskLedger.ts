@@ -253,6 +253,20 @@ export class TaskLedger {
 		return out.sort((x, y) => x.itemIndex - y.itemIndex || x.attempt - y.attempt);
 	}
 
+	/**
+	 * Item index and task ID of every attempt of these entries, item order (attempt order within
+	 * an item): what the execution record needs after each accepted create, without the copies
+	 * `tasksOf` makes. `keys` must be distinct (a batch's keys are).
+	 */
+	taskIdsOf(keys: readonly string[]): Array<{ itemIndex: number; taskId: string | null }> {
+		const out: Array<{ itemIndex: number; taskId: string | null }> = [];
+		for (const key of keys) {
+			const record = this.store.items[key];
+			if (record) for (const a of record.attempts) out.push({ itemIndex: record.itemIndex, taskId: a.taskId });
+		}
+		return out.sort((x, y) => x.itemIndex - y.itemIndex);
+	}
+
 	private iso(): string {
 		return new Date(this.now()).toISOString();
 	}

@@ -232,6 +232,10 @@ describe('avatar tasks', () => {
 			[{ image: portraitUrl(), sound_file: VOICE_B64, prompt: 'x'.repeat(2501) }, /2500/],
 			[{ sound_file: VOICE_B64 }, /image/],
 			[{ image: '%%%not base64%%%', sound_file: VOICE_B64 }, /Base64/],
+			// Long text, one foreign character deep inside (URL-safe, a space, padding mid-text).
+			[{ image: readFileSync(path.join(ASSETS, 'portrait.jpg')).toString('base64').replace(/^(.{4000})./, '$1-'), sound_file: VOICE_B64 }, /Base64/],
+			[{ image: readFileSync(path.join(ASSETS, 'portrait.jpg')).toString('base64').replace(/^(.{4001})./, '$1 '), sound_file: VOICE_B64 }, /Base64/],
+			[{ image: readFileSync(path.join(ASSETS, 'portrait.jpg')).toString('base64').replace(/^(.{4002})../, '$1=='), sound_file: VOICE_B64 }, /Base64/],
 			[{ image: `${base}/assets/missing.png`, sound_file: VOICE_B64 }, /HTTP 404/],
 		];
 		for (const [body, message] of cases) {
