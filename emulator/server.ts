@@ -70,12 +70,24 @@ export interface Emulator {
 	uploadBytesPerSecond: number | null;
 	/** Request bodies whose client went away before the body was complete (uploads aborted). */
 	readonly abortedUploads: number;
+	/**
+	 * Every request since the last reset(): arrival and end (response finished or closed) in
+	 * epoch ms, method and path (no query). For timelines such as bench P7's breakdown.
+	 */
+	readonly requests: ReadonlyArray<EmulatorRequestRecord>;
 	/** Adds a provider handler (tried after the ones already mounted). */
 	mount(handler: ProviderHandler): void;
 	/** reset() on every mounted handler. */
 	reset(): void;
 	/** Stops listening, destroys open (keep-alive) sockets and stops handler timers. */
 	close(): Promise<void>;
+}
+
+export interface EmulatorRequestRecord {
+	at: number;
+	endedAt: number | null;
+	method: string;
+	path: string;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -87,6 +99,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 	const handlers: ProviderHandler[] = [];
 	const sockets = new Set<Socket>();
 	const throttle = { uploadBytesPerSecond: null as number | null, abortedUploads: 0 };
+	let requests: EmulatorRequestRecord[] = [];
 
 	const kling = createKlingEmulator(context, options.kling);
 	const akool = createAkoolEmulator(context, options.akool);
@@ -94,6 +107,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 	handlers.push(kling, akool, mingyan);
 
 	const server = http.createServer((req, res) => {
+		const record: EmulatorRequestRecord = { at: Date.now(), endedAt: null, method: req.method ?? '', path: (req.url ?? '').split('?')[0] };
+		requests.push(record);
+		if (requests.length > 100_000) requests.splice(0, 20_000); // a long `npm start` session
+		res.once('close', () => (record.endedAt = Date.now()));
 		void dispatch(req, res).catch((err: Error) => {
 			if (!res.headersSent && !res.destroyed) {
 				sendJson(res, 500, { code: 5000, message: `emulator error: ${err.message}` });
@@ -175,12 +192,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		get abortedUploads() {
 			return throttle.abortedUploads;
 		},
+		get requests() {
+			return requests;
+		},
 		mount(handler: ProviderHandler) {
 			handlers.push(handler);
 		},
 		reset() {
 			throttle.uploadBytesPerSecond = null;
 			throttle.abortedUploads = 0;
+			requests = [];
 			for (const h of handlers) h.reset();
 		},
 		close() {

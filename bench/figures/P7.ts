@@ -20,7 +20,18 @@ function main(): Promise<void> {
 		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
 		child.on('exit', (code) => {
 			const line = out.split('\n').find((l) => l.startsWith('@@P7@@'));
-			const r = line ? (JSON.parse(line.slice('@@P7@@'.length)) as { wallMs: number; taskMs: number; ratio: number; split: Record<string, number>; ok: boolean }) : undefined;
+			const r = line
+				? (JSON.parse(line.slice('@@P7@@'.length)) as {
+						wallMs: number;
+						taskMs: number;
+						ratio: number;
+						split: Record<string, number>;
+						ok: boolean;
+						breakdown: Array<{ firstCreate: number; lastCreate: number; lastEnd: number; lastSeen: number; lastDownload: number; stopped: number }>;
+					})
+				: undefined;
+			// Where the time over T goes (ms, worst execution): start → last create, task end → seen, seen → stopped.
+			const worst = (f: (b: NonNullable<typeof r>['breakdown'][number]) => number) => (r ? Math.max(...r.breakdown.map(f)) : null);
 			const start = /stack start: ([\d.]+) s/.exec(out)?.[1];
 			emit([
 				{
@@ -31,7 +42,16 @@ function main(): Promise<void> {
 					limit: 1.15,
 					target: '≤ 1.15 × T',
 					ok: !!r?.ok && code === 0,
-					details: r ? { wallS: r.wallMs / 1000, taskS: r.taskMs / 1000, split: r.split, stackStartS: start ? Number(start) : null } : { exit: code, tail: out.slice(-800) },
+					details: r
+						? {
+								wallS: r.wallMs / 1000,
+								taskS: r.taskMs / 1000,
+								split: r.split,
+								startToLastCreateMs: worst((b) => b.lastCreate),
+								endToSeenMs: worst((b) => b.lastSeen - b.lastEnd),
+								seenToStoppedMs: worst((b) => b.stopped - b.lastSeen),
+								stackStartS: start ? Number(start) : null,
+							} : { exit: code, tail: out.slice(-800) },
 				},
 			]);
 			done();

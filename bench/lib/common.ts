@@ -22,8 +22,8 @@ export interface FigureRow {
 	/** The headline value compared with the target (unit in `unit`). */
 	value: number;
 	unit: string;
-	/** Upper bound for `value`. */
-	limit: number;
+	/** Upper bound for `value`; null: a reference figure without a target of its own. */
+	limit: number | null;
 	/** Shown as the target, e.g. "≤ 1.15 × T = 23.0 s". */
 	target: string;
 	/** Extra facts worth keeping (baselines, counts). */
