@@ -7,7 +7,7 @@ import type {
 	IHttpRequestOptions,
 	INodeProperties,
 } from 'n8n-workflow';
-import { AKOOL_DEFAULT_BASE_URL, AKOOL_PATHS, AKOOL_SUCCESS, akoolBaseUrl } from '../nodes/Akool/constants';
+import { AKOOL_DEFAULT_BASE_URL, AKOOL_PATHS, AKOOL_RATE_LIMITED, AKOOL_SUCCESS, AKOOL_TOKEN_TRANSIENT_MARK, akoolBaseUrl } from '../nodes/Akool/constants';
 
 /** Marks errors of the token exchange, so the node can tell them from lost requests. */
 export const AKOOL_TOKEN_ERROR_PREFIX = 'Akool getToken failed';
@@ -94,13 +94,22 @@ export class AkoolApi implements ICredentialType {
 		if (!clientId || !clientSecret) {
 			throw new Error(`${AKOOL_TOKEN_ERROR_PREFIX}: the Client ID and the Client Secret are both required`);
 		}
-		const response = (await this.helpers.httpRequest({
-			method: 'POST',
-			url: `${akoolBaseUrl(credentials.baseUrl)}${AKOOL_PATHS.credentialExchange}`,
-			body: { clientId, clientSecret },
-			json: true,
-			ignoreHttpStatusErrors: true,
-		})) as { code?: unknown; msg?: unknown; token?: unknown } | undefined;
+		let response: { code?: unknown; msg?: unknown; token?: unknown } | undefined;
+		try {
+			response = (await this.helpers.httpRequest({
+				method: 'POST',
+				url: `${akoolBaseUrl(credentials.baseUrl)}${AKOOL_PATHS.credentialExchange}`,
+				body: { clientId, clientSecret },
+				json: true,
+				ignoreHttpStatusErrors: true,
+			})) as typeof response;
+		} catch (error) {
+			throw new Error(`${AKOOL_TOKEN_ERROR_PREFIX}: no answer (${(error as Error).message}) ${AKOOL_TOKEN_TRANSIENT_MARK}`);
+		}
+		if (response?.code === AKOOL_RATE_LIMITED) {
+			const msg = typeof response.msg === 'string' && response.msg ? `: ${response.msg}` : '';
+			throw new Error(`${AKOOL_TOKEN_ERROR_PREFIX} (code ${AKOOL_RATE_LIMITED})${msg} ${AKOOL_TOKEN_TRANSIENT_MARK}`);
+		}
 		// The token sits at the top level of the answer, not under `data`.
 		if (response?.code !== AKOOL_SUCCESS || typeof response.token !== 'string' || !response.token) {
 			const code = response?.code !== undefined ? ` (code ${String(response.code)})` : '';

@@ -11,7 +11,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { throwIfCancelled } from '../shared/cancellation';
 import type { FailureKind } from '../shared/errors';
 import { failureKindOf, transportFailure, withFailureKind } from '../shared/errors';
-import { AKOOL_CREDENTIAL, AKOOL_RATE_LIMITED, AKOOL_SUCCESS, AKOOL_TOKEN_INVALID, akoolBaseUrl } from './constants';
+import { AKOOL_CREDENTIAL, AKOOL_RATE_LIMITED, AKOOL_SUCCESS, AKOOL_TOKEN_INVALID, AKOOL_TOKEN_TRANSIENT_MARK, akoolBaseUrl } from './constants';
 
 export type AkoolContext = IExecuteFunctions | ILoadOptionsFunctions;
 
@@ -196,11 +196,16 @@ async function send(
 		if ('getExecutionCancelSignal' in ctx) throwIfCancelled(ctx);
 		const tokenMessage = tokenErrorMessage(error);
 		if (tokenMessage) {
+			// A rate limit or a lost answer on getToken: the request itself was never sent, so the
+			// engine may repeat it (a create too) after its backoff; anything else is final.
+			const transient = tokenMessage.includes(AKOOL_TOKEN_TRANSIENT_MARK);
 			const tokenError = new NodeOperationError(ctx.getNode(), tokenMessage, {
 				itemIndex,
-				description: 'The token request (POST /api/open/v3/getToken) was refused; nothing else was sent.',
+				description: transient
+					? 'The token request (POST /api/open/v3/getToken) was rate-limited or not answered; nothing else was sent.'
+					: 'The token request (POST /api/open/v3/getToken) was refused; nothing else was sent.',
 			});
-			return await Promise.reject(withFailureKind(tokenError, 'fatal'));
+			return await Promise.reject(withFailureKind(tokenError, transient ? 'retryable' : 'fatal'));
 		}
 		// No HTTP answer: a read can simply be repeated, a create may have gone through.
 		const failure = transportFailure(ctx.getNode(), error, what, itemIndex);
