@@ -67,7 +67,7 @@ function klingNode(packageName, emu, { maxWaitMinutes = 2, retryOnFail = false }
 		position: [440, 0],
 		credentials: { klingApi: { id: 'taKlingEmulator1', name: 'Kling (emulator)' } },
 		parameters: klingCreateParameters(emu, {
-			prompt: '={{ "queue e2e execution " + $execution.id + " item " + $json.n }}',
+			prompt: '={{ "queue e2e item " + $json.n }}',
 			maxWaitMinutes,
 			downloadVideo: true,
 			videoBinaryProperty: 'video',
@@ -253,11 +253,13 @@ async function scenarioC(q, emu) {
 /**
  * One execution's timeline from the emulator's request log, in ms after its startedAt: creates
  * accepted, the tasks' ends, when a status read first saw each end, video downloads finished, and
- * when n8n marked it stopped. Its tasks are the ones whose prompt names the execution.
+ * when n8n marked it stopped. Its tasks are the ones its output names (the prompt must not carry the
+ * execution id: it is part of the task ledger's fingerprint, and a Retry runs under a new id).
  */
 function timeline(execution, emu) {
 	const start = new Date(execution.startedAt).getTime();
-	const mine = emu.kling.tasks().filter((t) => t.prompt.startsWith(`queue e2e execution ${execution.id} `));
+	const ids = new Set(nodeRun(execution).items.map((j) => j.taskId));
+	const mine = emu.kling.tasks().filter((t) => ids.has(t.taskId));
 	const rel = (ms) => (Number.isFinite(ms) ? Math.round(ms - start) : null);
 	const ends = mine.map((t) => t.createdAt + t.submittedMs + t.processingMs);
 	const seen = mine.map((t, i) => Math.min(...emu.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/image2video/${t.taskId}`) && r.at >= ends[i]).map((r) => r.at)));
