@@ -151,7 +151,15 @@ interface TokenState {
 	pending?: Promise<unknown>;
 	/** The token request was refused: the credential is wrong, every later request fails the same way. */
 	failure?: Error;
+	/**
+	 * The last token request failed for now (rate limit, no answer): until `until` (epoch ms), requests
+	 * fail with the same retryable error instead of asking again, so a batch asks Akool once per pause.
+	 */
+	transient?: { error: Error; until: number };
 }
+
+/** After a temporary getToken failure, how long the batch's other requests do not ask again. */
+const TOKEN_RETRY_PAUSE_MS = 1_000;
 
 const tokenStates = new WeakMap<object, TokenState>();
 
@@ -231,6 +239,7 @@ export async function akoolHttp(ctx: AkoolContext, options: IHttpRequestOptions,
 	for (;;) {
 		if (state.failure) return await Promise.reject(state.failure);
 		await settled(state);
+		if (pausedAfterTransient(state)) return await Promise.reject(state.transient?.error);
 		const credentials = await ctx.getCredentials(AKOOL_CREDENTIAL, itemIndex);
 		// Checked again after the await: another request may have started a fetch meanwhile.
 		if (state.pending || state.failure) continue;
@@ -244,12 +253,18 @@ export async function akoolHttp(ctx: AkoolContext, options: IHttpRequestOptions,
 	for (;;) {
 		if (state.failure) return await Promise.reject(state.failure);
 		await settled(state);
+		if (pausedAfterTransient(state)) return await Promise.reject(state.transient?.error);
 		const now = await ctx.getCredentials(AKOOL_CREDENTIAL, itemIndex);
 		if (state.pending || state.failure) continue;
 		// Another request has renewed the token meanwhile: use it.
 		if (String(now.sessionToken ?? '') && now.sessionToken !== usedToken) return await send(ctx, options, what, itemIndex);
 		return await exclusive(state, send(ctx, options, what, itemIndex, now));
 	}
+}
+
+/** A temporary getToken failure is recent: fail with it rather than ask Akool again. */
+function pausedAfterTransient(state: TokenState): boolean {
+	return state.transient !== undefined && Date.now() < state.transient.until;
 }
 
 /** Waits until no token fetch is in flight. */
@@ -262,12 +277,16 @@ async function settled(state: TokenState): Promise<void> {
 async function exclusive<T>(state: TokenState, work: Promise<T>): Promise<T> {
 	const pending = work
 		.catch((error: Error) => {
-			if (failureKindOf(error) === 'fatal' && tokenErrorMessage(error)) state.failure = error;
+			if (tokenErrorMessage(error)) {
+				if (failureKindOf(error) === 'fatal') state.failure = error;
+				else state.transient = { error, until: Date.now() + TOKEN_RETRY_PAUSE_MS };
+			}
 			return Promise.reject(error);
 		})
 		.finally(() => {
 			if (state.pending === pending) state.pending = undefined;
 		});
+	void pending.then(() => (state.transient = undefined), () => undefined);
 	state.pending = pending;
 	return await pending;
 }

@@ -73,6 +73,31 @@ describe('Akool facts (§6.3), through the n8n engine against the emulator', () 
 			expect(emulator.akool.videos()).toHaveLength(3);
 		});
 
+		it('on getToken rate-limited, a batch of 10 asks Akool once per pause, not once per item', async () => {
+			const { emulator, engine } = bed;
+			engine.credentials.replaceCredentials('akoolApi', { ...akoolTokenCredentials(emulator).akoolApi, sessionToken: '' }); // no token yet
+			emulator.akool.inject({ route: 'getToken', fault: 'rateLimit', times: 2 });
+			const params = videoParams(emulator, { audioUrl: '={{ $json.audio }}', downloadVideo: false });
+			const items = Array.from({ length: 10 }, (_, n) => ({ json: { audio: `${emulator.url}/assets/voice.mp3?item=${n}` } }));
+			const run = await runNode(engine, akoolNode(params), items, akoolTokenCredentials(emulator));
+			expect(run.status).toBe('success');
+			expect(emulator.akool.videos()).toHaveLength(10);
+			const tokens = timesOf('/getToken');
+			expect(tokens).toHaveLength(3);
+			expect(Math.min(...gaps(tokens))).toBeGreaterThanOrEqual(950);
+		});
+
+		it('a Base URL that can never answer (wrong scheme) fails at once, asking to check it: not retried as temporary', async () => {
+			const { emulator, engine } = bed;
+			const credentials = akoolTokenCredentials(emulator, { baseUrl: emulator.url.replace('http:', 'htps:') });
+			engine.credentials.replaceCredentials('akoolApi', { ...credentials.akoolApi, sessionToken: '' }); // no token yet
+			const started = Date.now();
+			const run = await runNode(engine, akoolNode(videoParams(emulator, { downloadVideo: false })), [{ json: {} }], credentials);
+			expect(run.status).toBe('error');
+			expect(String(errorOf(run)?.message)).toMatch(/^Akool getToken failed: htps:\/\/.* could not be reached .*Check the Base URL\.$/);
+			expect(Date.now() - started).toBeLessThan(3_000);
+		});
+
 		it('on create, until Max Wait: the item fails with the rate limit and advice, nothing was created', async () => {
 			const { emulator, engine } = bed;
 			emulator.akool.inject({ route: 'create', fault: 'rateLimit', times: 100 });
