@@ -94,7 +94,7 @@ describe('Akool facts (§6.3), through the n8n engine against the emulator', () 
 			const started = Date.now();
 			const run = await runNode(engine, akoolNode(videoParams(emulator, { downloadVideo: false })), [{ json: {} }], credentials);
 			expect(run.status).toBe('error');
-			expect(String(errorOf(run)?.message)).toMatch(/^Akool getToken failed: htps:\/\/.* could not be reached .*Check the Base URL\.$/);
+			expect(run.error?.message).toMatch(/^Akool getToken failed: htps:\/\/.* could not be reached .*Check the Base URL\.$/);
 			expect(Date.now() - started).toBeLessThan(3_000);
 		});
 
