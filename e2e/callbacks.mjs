@@ -20,12 +20,16 @@
 //  A2. Akool forgeries: bad signature, wrong key, old timestamp (replay), future timestamp, garbage
 //      (JSON and not JSON) → HTTP 401 (n8n itself may refuse a body it cannot parse) and no execution;
 //      a correctly signed lie (completed, foreign URL) for a running video → no execution.
-// Also measured: callback → execution start latency. Exit code 0 = every assertion passed.
+//  E.  The example pair examples/06 + 07: the collect workflow (Kling Avatar Trigger → Write Video) is
+//      activated, the submit workflow runs once (`n8n execute`, beside the server) with its
+//      Settings → callbackUrl pointed at the trigger → one execution and one video file per task.
+// Also measured: task end → execution start latency. Exit code 0 = every assertion passed.
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { isInstalled, packPackage, PINNED_VERSIONS } from './n8n-env.mjs';
-import { createStack, startFastEmulator } from './lib/stack.mjs';
-import { startServer } from './lib/server.mjs';
+import fs from 'node:fs';
+import { createStack, loadExamples, startFastEmulator } from './lib/stack.mjs';
+import { freePort, startServer } from './lib/server.mjs';
 
 const argv = process.argv.slice(2);
 const flags = new Set(argv.filter((a) => a.startsWith('--')));
@@ -242,6 +246,46 @@ async function akoolScenario(server, emulator, wf, url) {
 	return { results, latencyMs: endToStart };
 }
 
+async function examplePair(server, emulator, stack) {
+	const { results, check } = makeChecker('Examples 06 + 07');
+	const rest = server.rest;
+	const pkg = stack.inst.pkg.name;
+	const examples = loadExamples({ emulatorUrl: emulator.url, packageName: pkg });
+	const collect = examples.find((e) => e.id === 'taKlingCbCollec1');
+	const submit = examples.find((e) => e.id === 'taKlingCbSubmit1');
+	if (!collect || !submit) throw new Error('examples 06 / 07 not found');
+	check('the runners skip both for `n8n execute`', !!collect.cliSkip && !!submit.cliSkip && !collect.skip && !submit.skip, `${collect.cliSkip} | ${submit.cliSkip}`);
+	const trigger = collect.workflow.nodes.find((n) => n.type === `${pkg}.klingAvatarTrigger`);
+	const savedCollect = await rest.createWorkflow({ name: collect.name, nodes: collect.workflow.nodes, connections: collect.workflow.connections, settings: { executionOrder: 'v1' } });
+	await rest.activateWorkflow(savedCollect.id, savedCollect.versionId);
+	await server.waitForWebhook(`${trigger.webhookId}/callback`);
+	const url = `${server.url}/webhook/${trigger.webhookId}/callback`;
+	// Settings → callbackUrl: the example's n8n address (127.0.0.1:5678) → this server's.
+	const nodes = JSON.parse(JSON.stringify(submit.workflow.nodes));
+	const settings = nodes.find((n) => n.name === 'Settings').parameters.assignments.assignments.find((a) => a.name === 'callbackUrl');
+	check('the submit example\'s callbackUrl is the trigger example\'s production URL (on port 5678)', settings.value === `http://127.0.0.1:5678/webhook/${trigger.webhookId}/callback`, settings.value);
+	settings.value = url;
+	const savedSubmit = await rest.createWorkflow({ name: submit.name, nodes, connections: submit.workflow.connections, settings: { executionOrder: 'v1' } });
+	const out = path.join(stack.filesDir, 'talking-avatar', 'output');
+	fs.rmSync(out, { recursive: true, force: true });
+	fs.mkdirSync(out, { recursive: true });
+	emulator.reset();
+	const run = await stack.inst.execute(savedSubmit.id, { timeoutMs: 120_000, env: { N8N_RUNNERS_BROKER_PORT: String(await freePort()) } });
+	const submitted = run.run?.data?.resultData?.runData?.['Submit Avatar Video']?.[0]?.data?.main?.[0]?.map((i) => i.json) ?? [];
+	check('the submit run ends at once with 3 submitted tasks', run.ok && submitted.length === 3 && submitted.every((t) => t.status === 'submitted'), `${run.ms} ms; ${submitted.map((t) => `${t.taskId}=${t.status}`).join(', ')}${run.ok ? '' : ` ${run.errorMessage}`}`);
+	const tasks = emulator.kling.tasks();
+	check('each Kling task carries the trigger\'s URL as callback_url', tasks.length === 3 && tasks.every((t) => t.callbackUrl === url), tasks.map((t) => t.callbackUrl).join(', '));
+	await until(async () => (await endedExecutions(rest, savedCollect.id)).length >= 3, 30_000, 'three executions of the collect example');
+	await sleep(QUIET_MS);
+	const all = await endedExecutions(rest, savedCollect.id);
+	const sample = fs.readFileSync(path.resolve(import.meta.dirname, '..', 'emulator', 'assets', 'sample.mp4'));
+	const files = fs.readdirSync(out).filter((f) => f.endsWith('.mp4')).sort();
+	const expected = tasks.map((t) => `callback-${t.taskId}.mp4`).sort();
+	check('exactly one execution per task, all successful', all.length === 3 && all.every((e) => e.status === 'success'), all.map((e) => `${e.id}:${e.status}`).join(', '));
+	check('one video file per task (callback-<taskId>.mp4), bytes = the emulator\'s sample', JSON.stringify(files) === JSON.stringify(expected) && files.every((f) => fs.readFileSync(path.join(out, f)).equals(sample)), files.join(', '));
+	return { results };
+}
+
 async function runVersion(version, tarball, emulator) {
 	const tv = Date.now();
 	console.log(`\n== n8n ${version}`);
@@ -269,7 +313,9 @@ async function runVersion(version, tarball, emulator) {
 		emulator.reset();
 		console.log('  -- Akool Trigger');
 		const a = await akoolScenario(server, emulator, akool, urlOf(akool));
-		results.push(...k.results, ...a.results);
+		console.log('  -- examples 06 + 07 (batch by callback)');
+		const e = await examplePair(server, emulator, stack);
+		results.push(...k.results, ...a.results, ...e.results);
 		latency.kling = k.latencyMs;
 		latency.akool = a.latencyMs;
 	} catch (error) {
