@@ -1016,18 +1016,18 @@ class KlingEmulatorImpl implements KlingEmulator {
 			this.held.set(r.taskId, list);
 			return;
 		}
+		// Deliveries held back by `reorder` before this one go out right after it (taken now: one
+		// held while an earlier delivery is still in flight must wait for this one, not that one).
+		const held = this.held.get(r.taskId) ?? [];
+		this.held.delete(r.taskId);
 		const prev = this.callbackChains.get(r.taskId) ?? Promise.resolve();
 		const next = prev.then(async () => {
 			await send(body);
 			if (control?.action === 'duplicate') {
 				for (let n = 0; n < Math.max(1, Math.floor(control.copies ?? 1)); n++) await send(body, 'duplicate');
 			}
-			// Deliveries held back by `reorder` go out after this one.
-			const held = this.held.get(r.taskId);
-			if (held?.length && gen === this.generation) {
-				this.held.delete(r.taskId);
-				for (const late of held) await send(late, 'reordered');
-			}
+			if (gen !== this.generation) return;
+			for (const late of held) await send(late, 'reordered');
 		});
 		this.callbackChains.set(r.taskId, next);
 		if (terminal) {
