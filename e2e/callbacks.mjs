@@ -20,6 +20,8 @@
 //  A2. Akool forgeries: bad signature, wrong key, old timestamp (replay), future timestamp, garbage
 //      (JSON and not JSON) → HTTP 401 (n8n itself may refuse a body it cannot parse) and no execution;
 //      a correctly signed lie (completed, foreign URL) for a running video → no execution.
+//  A3. An Akool Trigger whose credential is in Client ID + Client Secret mode (made over REST): n8n
+//      runs the credential's preAuthentication (getToken) inside the webhook call; one execution.
 //  E.  The example pair examples/06 + 07: the collect workflow (Kling Avatar Trigger → Write Video) is
 //      activated, the submit workflow runs once (`n8n execute`, beside the server) with its
 //      Settings → callbackUrl pointed at the trigger → one execution and one video file per task.
@@ -176,7 +178,7 @@ async function akoolScenario(server, emulator, wf, url) {
 	const { results, check } = makeChecker('Akool');
 	const a = emulator.akool;
 	const rest = server.rest;
-	const create = async (audio) => {
+	const create = async (audio, webhookUrl = url) => {
 		const res = await fetch(`${emulator.url}/api/open/v3/talkingavatar/create`, {
 			method: 'POST',
 			headers: { 'Content-Type': 'application/json', 'x-api-key': a.config.apiKey },
@@ -184,7 +186,7 @@ async function akoolScenario(server, emulator, wf, url) {
 				width: 3840,
 				height: 2160,
 				avatar_from: 2,
-				webhookUrl: url,
+				webhookUrl,
 				elements: [
 					{ type: 'avatar', avatar_id: 'dvp_Tristan_cloth2_1080P', scale_x: 1, scale_y: 1, offset_x: 1920, offset_y: 1080, width: 3840, height: 2160 },
 					{ type: 'audio', url: audio },
@@ -243,6 +245,19 @@ async function akoolScenario(server, emulator, wf, url) {
 	check('a correctly signed lie (completed, foreign URL) for a running video is answered 200', lie.statusCode === 200, `HTTP ${lie.statusCode}`);
 	check('none of the forgeries started an execution', after === before, `executions ${before} → ${after}`);
 	a.config.processingMs = 1500;
+
+	// A3: a trigger whose credential is in Client ID + Client Secret mode: the token comes from the
+	// credential's preAuthentication, called by n8n inside the webhook call.
+	if (wf.tokenWorkflow) {
+		const tokensBefore = a.counters.tokensIssued;
+		const video = await create(`${emulator.url}/assets/voice.mp3?mode=token`, wf.tokenUrl);
+		const ended = await until(async () => {
+			const l = await endedExecutions(rest, wf.tokenWorkflow.id);
+			return l.length >= 1 ? l : null;
+		}, 30_000, 'an execution of the token-mode trigger');
+		const items = triggerOutput(await rest.getExecution(ended[0].id), wf.tokenWorkflow.nodeName);
+		check('Client ID + Client Secret credential: the trigger gets a token (getToken) and emits the video once', ended.length === 1 && items[0]?.json.taskId === video && items[0]?.json.status === 'succeeded' && a.counters.tokensIssued > tokensBefore, `${ended.length} execution(s), ${items.map((i) => `${i.json.taskId}=${i.json.status}`).join(', ')}, tokens issued ${a.counters.tokensIssued - tokensBefore}`);
+	}
 	return { results, latencyMs: endToStart };
 }
 
@@ -299,13 +314,23 @@ async function runVersion(version, tarball, emulator) {
 	try {
 		const kling = triggerWorkflow('Kling Avatar', `${pkg}.klingAvatarTrigger`, { klingApi: { id: 'taKlingEmulator1', name: 'Kling (emulator)' } });
 		const akool = triggerWorkflow('Akool', `${pkg}.akoolTrigger`, { akoolApi: { id: 'taAkoolEmulator1', name: 'Akool (emulator)' } });
-		for (const wf of [kling, akool]) {
+		// A second Akool credential in Client ID + Client Secret (token) mode, made through the REST API.
+		const ac = emulator.akool.config;
+		const tokenCred = await server.rest.post('/credentials', {
+			name: 'Akool (emulator, token)',
+			type: 'akoolApi',
+			data: { authentication: 'clientCredentials', clientId: ac.clientId, clientSecret: ac.clientSecret, baseUrl: emulator.url },
+		});
+		const akoolToken = triggerWorkflow('Akool token', `${pkg}.akoolTrigger`, { akoolApi: { id: tokenCred.id, name: tokenCred.name } });
+		for (const wf of [kling, akool, akoolToken]) {
 			const saved = await server.rest.createWorkflow(wf.workflow);
 			await server.rest.activateWorkflow(saved.id, saved.versionId);
 			wf.id = saved.id;
 		}
-		for (const wf of [kling, akool]) wf.ms = await server.waitForWebhook(`${wf.webhookId}/callback`);
+		for (const wf of [kling, akool, akoolToken]) wf.ms = await server.waitForWebhook(`${wf.webhookId}/callback`);
 		const urlOf = (wf) => `${server.url}/webhook/${wf.webhookId}/callback`;
+		akool.tokenWorkflow = akoolToken;
+		akool.tokenUrl = urlOf(akoolToken);
 		console.log(`  production URLs: ${urlOf(kling)}, ${urlOf(akool)}`);
 		emulator.reset();
 		console.log('  -- Kling Avatar Trigger');
