@@ -139,9 +139,9 @@ async function main() {
 			console.log(`  user folder ${stack.userFolder}; credentials ${stack.credentials.map((c) => c.type).join(', ')}; setup ${Date.now() - tv} ms (install package + import ${stack.importMs} ms)`);
 			const perExample = [];
 			for (const ex of stack.examples) {
-				if (ex.skip) {
-					console.log(`  -- ${ex.file}: SKIPPED (${ex.skip})`);
-					perExample.push({ file: ex.file, skipped: ex.skip });
+				if (ex.skip || ex.cliSkip) {
+					console.log(`  -- ${ex.file}: SKIPPED (${ex.skip ?? ex.cliSkip})`);
+					perExample.push({ file: ex.file, skipped: ex.skip ?? ex.cliSkip });
 					continue;
 				}
 				const r = await runExample(stack, ex, emulator, packageName);
