@@ -28,9 +28,9 @@
 // Also measured: task end → execution start latency. Exit code 0 = every assertion passed.
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { isInstalled, packPackage, PINNED_VERSIONS } from './n8n-env.mjs';
 import fs from 'node:fs';
-import { createStack, loadExamples, startFastEmulator } from './lib/stack.mjs';
+import { createStack, loadExamples } from './lib/stack.mjs';
+import { acrossVersions, makeChecker, runSuite } from './lib/suite.mjs';
 import { freePort, startServer } from './lib/server.mjs';
 
 const argv = process.argv.slice(2);
@@ -40,16 +40,6 @@ const uuid = () => crypto.randomUUID();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Long enough for a delivery that would start an execution to show up in the list. */
 const QUIET_MS = 2500;
-
-function makeChecker(tag) {
-	const results = [];
-	const check = (name, cond, detail) => {
-		results.push({ name: `${tag}: ${name}`, ok: !!cond, detail });
-		console.log(`    ${cond ? 'PASS' : 'FAIL'}  ${tag}: ${name}${detail !== undefined && detail !== '' ? `  — ${detail}` : ''}`);
-		return !!cond;
-	};
-	return { results, check };
-}
 
 function triggerWorkflow(label, type, credentials) {
 	const webhookId = uuid();
@@ -357,20 +347,7 @@ async function runVersion(version, tarball, emulator) {
 }
 
 async function main() {
-	const list = versions.length ? versions : PINNED_VERSIONS;
-	for (const v of list) {
-		if (!isInstalled(v)) throw new Error(`n8n@${v} is not installed: run \`bash e2e/install-n8n.sh ${v}\` (scripts/run.sh callbacks does it)`);
-	}
-	const t0 = Date.now();
-	const tarball = packPackage();
-	const emulator = await startFastEmulator();
-	console.log(`packed ${path.basename(tarball)} in ${((Date.now() - t0) / 1000).toFixed(1)} s; emulator on ${emulator.url}`);
-	const summary = [];
-	try {
-		for (const version of list) summary.push(await runVersion(version, tarball, emulator));
-	} finally {
-		await emulator.close();
-	}
+	const { summary, t0 } = await acrossVersions(versions, runVersion);
 	console.log('\n== callbacks summary (real `n8n start`, trigger nodes, production webhooks)');
 	for (const s of summary) {
 		const lat = (xs) => (xs ?? []).filter((x) => x !== null).map((x) => `${x} ms`).join(', ');
@@ -382,10 +359,4 @@ async function main() {
 	return summary.every((s) => s.ok) ? 0 : 1;
 }
 
-main().then(
-	(code) => process.exit(code),
-	(err) => {
-		console.error(err.stack ?? err);
-		process.exit(1);
-	},
-);
+runSuite(main);

@@ -1,6 +1,5 @@
 import type {
 	IDataObject,
-	IHookFunctions,
 	INodeProperties,
 	INodeType,
 	INodeTypeDescription,
@@ -8,7 +7,7 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { answer, CALLBACK_WEBHOOKS, callbackTriggerProperties, emitConfirmedTask } from '../shared/callbackTrigger';
+import { answer, CALLBACK_WEBHOOKS, NO_REGISTRATION_WEBHOOK_METHODS, callbackTriggerProperties, emitConfirmedTask } from '../shared/callbackTrigger';
 import { failureKindOf } from '../shared/errors';
 import { AKOOL_CREDENTIAL, AKOOL_PATHS } from './constants';
 import { normalizeAkoolVideo } from './normalize';
@@ -69,19 +68,7 @@ export class AkoolTrigger implements INodeType {
 	};
 
 	// Akool has no webhook registration API: the URL goes with each create (webhookUrl).
-	webhookMethods = {
-		default: {
-			async checkExists(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-			async create(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-			async delete(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-		},
-	};
+	webhookMethods = NO_REGISTRATION_WEBHOOK_METHODS;
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const credentials = await this.getCredentials(AKOOL_CREDENTIAL);

@@ -1,6 +1,6 @@
-import type { IDataObject, IHookFunctions, INodeProperties, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type { IDataObject, INodeProperties, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { answer, CALLBACK_WEBHOOKS, callbackTriggerProperties, emitConfirmedTask } from '../shared/callbackTrigger';
+import { answer, CALLBACK_WEBHOOKS, NO_REGISTRATION_WEBHOOK_METHODS, callbackTriggerProperties, emitConfirmedTask } from '../shared/callbackTrigger';
 import { AVATAR_PATH } from './avatarTaskApi';
 import { klingCallbackHint } from './callbackHint';
 import { normalizeKlingTask } from './normalize';
@@ -43,19 +43,7 @@ export class KlingAvatarTrigger implements INodeType {
 	};
 
 	// Kling has no callback registration API: the URL goes with each create (callback_url).
-	webhookMethods = {
-		default: {
-			async checkExists(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-			async create(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-			async delete(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-		},
-	};
+	webhookMethods = NO_REGISTRATION_WEBHOOK_METHODS;
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const hint = klingCallbackHint(this.getBodyData());

@@ -1,4 +1,5 @@
 import type {
+	IHookFunctions,
 	IBinaryKeyData,
 	IDataObject,
 	INodeExecutionData,
@@ -31,6 +32,24 @@ export const CALLBACK_WEBHOOKS: IWebhookDescription[] = [
 ];
 
 /** Which confirmed states start the workflow. */
+/**
+ * The webhook lifecycle of a trigger whose provider has no registration API (Kling, Akool): the
+ * URL goes with each create (callback_url / webhookUrl), so there is nothing to create or delete.
+ */
+export const NO_REGISTRATION_WEBHOOK_METHODS = {
+	default: {
+		async checkExists(this: IHookFunctions): Promise<boolean> {
+			return true;
+		},
+		async create(this: IHookFunctions): Promise<boolean> {
+			return true;
+		},
+		async delete(this: IHookFunctions): Promise<boolean> {
+			return true;
+		},
+	},
+};
+
 export type StatusFilter = 'succeeded' | 'failed' | 'ended' | 'any';
 
 export function passesStatusFilter(status: TaskStatus, filter: StatusFilter): boolean {
