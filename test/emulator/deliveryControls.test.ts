@@ -104,6 +104,8 @@ describe('Kling callbacks', () => {
 		const a = await klingCreate();
 		await until(() => statusesOf(a).length >= 3);
 		expect(statusesOf(a)).toEqual(['processing', 'succeed', 'submitted']);
+		// The emulator records a delivery once the receiver has answered it, a moment after the body arrived.
+		await until(() => emu.kling.callbacks.some((c) => c.taskStatus === 'submitted'));
 		expect(emu.kling.callbacks.find((c) => c.taskStatus === 'submitted')?.control).toBe('delayed');
 	});
 
@@ -113,6 +115,7 @@ describe('Kling callbacks', () => {
 		await until(() => statusesOf(a).length >= 3);
 		await sleep(50);
 		expect(statusesOf(a)).toEqual(['submitted', 'succeed', 'processing']);
+		await until(() => emu.kling.callbacks.length >= 3); // recorded once answered
 		expect(emu.kling.callbacks.map((c) => c.control)).toEqual([undefined, undefined, 'reordered']);
 		// A reordered terminal status has nothing to wait for: sent as usual.
 		emu.kling.clearCallbackControls();
@@ -211,6 +214,7 @@ describe('Akool webhooks', () => {
 		const a = await akoolCreate();
 		await until(() => statusesOf(a).length >= 3);
 		expect(statusesOf(a)).toEqual([3, 2, 1]);
+		await until(() => emu.akool.webhooks.length >= 3); // recorded once answered
 		expect(emu.akool.webhooks.map((w) => w.control)).toEqual([undefined, 'reordered', 'delayed']);
 	});
 
