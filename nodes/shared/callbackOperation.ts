@@ -204,6 +204,31 @@ export async function executeCallbackWait<Request>(
 const ENDED = new EndedTasks();
 const GUARD = new ResumeGuard();
 
+/** Reads of a round's tasks on the wire in this process: callbacks arriving together share them. */
+const IN_FLIGHT = new Map<string, Promise<NormalizedTask>>();
+
+/**
+ * One read of a task for a callback: a task seen ended is not read again, and a read already on
+ * the wire for another callback of the same round is shared (when a batch ends, its callbacks
+ * arrive together and would each read every task). An ended task is remembered at once.
+ */
+async function sharedRead(roundKey: string, taskId: string, read: () => Promise<NormalizedTask>): Promise<NormalizedTask> {
+	const known = ENDED.of(roundKey).get(taskId);
+	if (known) return known;
+	const slot = `${roundKey}\u0000${taskId}`;
+	let pending = IN_FLIGHT.get(slot);
+	if (!pending) {
+		pending = read()
+			.then((task) => {
+				ENDED.remember(roundKey, [[taskId, task]]);
+				return task;
+			})
+			.finally(() => IN_FLIGHT.delete(slot));
+		IN_FLIGHT.set(slot, pending);
+	}
+	return await pending;
+}
+
 const received = (note: string): IWebhookResponseData => ({ webhookResponse: { received: true, note } });
 
 /**
@@ -228,8 +253,8 @@ export async function callbackWebhook(ctx: IWebhookFunctions, provider: Callback
 		roundKey = key;
 		const transport = transportContext(ctx);
 		const itemOf = new Map(round.tasks.map((t) => [t.taskId, t.itemIndex]));
-		const verdict = await confirmRound(round, hint, ENDED.of(key), async (taskId) => await provider.read(transport, taskId, itemOf.get(taskId) ?? 0));
-		ENDED.remember(key, verdict.newlyEnded);
+		const read = (taskId: string) => sharedRead(key, taskId, async () => await provider.read(transport, taskId, itemOf.get(taskId) ?? 0));
+		const verdict = await confirmRound(round, hint, ENDED.of(key), read);
 		ctx.logger.debug(`${provider.provider}: callback${hint.taskId ? ` for task ${hint.taskId}` : ''}: ${verdict.resume ? 'every task has ended' : verdict.reason} (${verdict.reads} read${verdict.reads === 1 ? '' : 's'})`);
 		if (!verdict.resume) return received(verdict.reason);
 		if (!GUARD.take(key, Date.now())) return received('the execution is resuming already');
@@ -240,10 +265,9 @@ export async function callbackWebhook(ctx: IWebhookFunctions, provider: Callback
 		const stack = (ctx.evaluateExpression('{{ $input.all() }}', 0) ?? []) as INodeExecutionData[];
 		const output: INodeExecutionData[] = stack.map((item, i) => ({ ...item, pairedItem: { item: i } }));
 		const finish = { provider: provider.provider, videoFileName: provider.videoFileName, verifyDownload: provider.verifyDownload && ((task: NormalizedTask, binary: IBinaryKeyData, i: number) => (provider.verifyDownload as NonNullable<CallbackProvider['verifyDownload']>)(transport, task, binary, i)) };
-		for (const t of round.tasks) {
-			const done = await finishedItem(transport, finish, t, verdict.tasks.get(t.taskId) as NormalizedTask);
-			output[t.itemIndex] = done.item;
-		}
+		await inBatches(round.tasks, DOWNLOADS_AT_ONCE, async (t) => {
+			output[t.itemIndex] = (await finishedItem(transport, finish, t, verdict.tasks.get(t.taskId) as NormalizedTask)).item;
+		});
 		ENDED.forget(key);
 		ctx.logger.info(`${provider.provider}: every task of the batch has ended; resuming the execution`);
 		return { noWebhookResponse: true, workflowData: [output] };
@@ -254,6 +278,18 @@ export async function callbackWebhook(ctx: IWebhookFunctions, provider: Callback
 		if (roundKey) GUARD.release(roundKey);
 		return { noWebhookResponse: true };
 	}
+}
+
+/** Videos downloaded at once when a resumed batch is finished. */
+const DOWNLOADS_AT_ONCE = 5;
+
+/** Runs `work` over `list`, at most `limit` at a time. */
+async function inBatches<T>(list: T[], limit: number, work: (value: T) => Promise<void>): Promise<void> {
+	let next = 0;
+	const worker = async () => {
+		while (next < list.length) await work(list[next++]);
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, list.length) }, worker));
 }
 
 /** For a node whose webhook() has nothing to route to (no callback wait in this operation). */

@@ -1,0 +1,470 @@
+// "Wait for Completion → By Provider Callback" in a REAL n8n server, on every pinned n8n version.
+//
+//   npm run test:callback-wait [-- versions...] [--keep]      (= bash scripts/run.sh callback-wait)
+//
+// Per version: a fresh user folder with the packed package (lib/stack.mjs), a real `n8n start`
+// (lib/server.mjs) and the emulator in this process. n8n's WEBHOOK_URL points at a small relay in
+// this process that forwards every request to n8n: the resume URL the node gives the provider goes
+// through it, so the test sees each callback and n8n's answer, and can lose, repeat or delay one.
+// Every execution is a production one: an ACTIVE workflow Webhook (onReceived) → Split Out → our
+// node (Wait By: Provider Callback) → After (No Op), started by POST /webhook/<path>.
+//
+// Scenarios:
+//  K1  Kling, 10 items: the execution is 'waiting' while the tasks run (no process held), no
+//      status request is made while no callback comes, the first terminal callback is lost, the
+//      second is delivered twice and a stale 'processing' callback is replayed after its task's
+//      end; the execution resumes exactly once (one callback answered "resumed"), after the
+//      last task ended, with 10 items (videos downloaded); reads per callback are counted.
+//  K2  Kling, 3 items, every terminal callback lost: Max Wait wakes the execution; the node
+//      outputs the 3 items marked timedOut with their task IDs and the `next` hint.
+//  K3  Kling, 3 items: a waiting execution is stopped, then retried from the Executions list;
+//      nothing is created again.
+//  A1  Akool, 3 items: Akool's signed, encrypted webhooks resume one batch once.
+// In every scenario the emulator's counters must show exactly one create per item.
+// Exit code 0 = every assertion passed.
+import crypto from 'node:crypto';
+import http from 'node:http';
+import path from 'node:path';
+import { isInstalled, packPackage, PINNED_VERSIONS } from './n8n-env.mjs';
+import { createStack, startFastEmulator } from './lib/stack.mjs';
+import { freePort, startServer } from './lib/server.mjs';
+
+const argv = process.argv.slice(2);
+const flags = new Set(argv.filter((a) => a.startsWith('--')));
+const versions = argv.filter((a) => !a.startsWith('--'));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const uuid = () => crypto.randomUUID();
+
+// ───────────────────────────── the callback relay ─────────────────────────────
+
+/**
+ * An HTTP relay in front of n8n (WEBHOOK_URL points here). Every request is forwarded to n8n
+ * unless `rule(entry)` says otherwise: 'drop' (answered 200 here, never reaches n8n: a lost
+ * callback), 'twice' (forwarded, then forwarded again: a duplicate), or { holdMs } (forwarded
+ * later). `log` keeps every request with n8n's answer.
+ */
+async function startRelay(targetUrl) {
+	const port = await freePort();
+	const log = [];
+	let rule = () => 'forward';
+	const forward = async (entry, req, body) => {
+		const res = await fetch(`${targetUrl}${req.url}`, { method: req.method, headers: { 'Content-Type': req.headers['content-type'] ?? 'application/json' }, body: req.method === 'GET' ? undefined : body });
+		const text = await res.text();
+		let parsed = text;
+		try {
+			parsed = JSON.parse(text);
+		} catch {
+			/* text */
+		}
+		log.push({ ...entry, forwardedAt: Date.now(), n8nStatus: res.status, n8nBody: parsed });
+		return { status: res.status, text, type: res.headers.get('content-type') ?? 'application/json' };
+	};
+	const server = http.createServer(async (req, res) => {
+		const chunks = [];
+		for await (const c of req) chunks.push(c);
+		const body = Buffer.concat(chunks);
+		let json;
+		try {
+			json = JSON.parse(body.toString('utf8'));
+		} catch {
+			json = undefined;
+		}
+		const entry = { at: Date.now(), method: req.method, url: req.url, taskId: json?.task_id, taskStatus: json?.task_status, akool: !!json?.dataEncrypt };
+		const action = rule(entry, json);
+		entry.action = typeof action === 'object' ? `hold ${action.holdMs} ms` : action;
+		try {
+			if (action === 'drop') {
+				log.push({ ...entry, n8nStatus: null });
+				res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"dropped":true}');
+				return;
+			}
+			if (typeof action === 'object' && action.holdMs) {
+				res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"held":true}');
+				await sleep(action.holdMs);
+				await forward({ ...entry, late: true }, req, body);
+				return;
+			}
+			const answer = await forward(entry, req, body);
+			res.writeHead(answer.status, { 'Content-Type': answer.type }).end(answer.text);
+			if (action === 'twice') await forward({ ...entry, duplicate: true }, req, body);
+		} catch (error) {
+			log.push({ ...entry, n8nStatus: null, error: String(error) });
+			if (!res.headersSent) res.writeHead(502).end();
+		}
+	});
+	await new Promise((r) => server.listen(port, '127.0.0.1', r));
+	return {
+		url: `http://127.0.0.1:${port}`,
+		port,
+		log,
+		setRule(fn) {
+			rule = fn;
+		},
+		close: () => new Promise((r) => server.close(r)),
+	};
+}
+
+// ───────────────────────────── workflows ─────────────────────────────
+
+const KLING = {
+	label: 'Kling',
+	nodeName: 'Kling Avatar',
+	type: 'klingAvatar',
+	credentials: { klingApi: { id: 'taKlingEmulator1', name: 'Kling (emulator)' } },
+	parameters: (emu, maxWaitMinutes) => ({
+		resource: 'avatarVideo',
+		operation: 'create',
+		imageSource: 'url',
+		imageUrl: `${emu}/assets/portrait.jpg`,
+		audioSource: 'url',
+		audioUrl: `${emu}/assets/voice.mp3`,
+		prompt: '={{ "callback e2e item " + $json.n }}',
+		mode: 'std',
+		waitForCompletion: true,
+		waitBy: 'callback',
+		maxWaitMinutes,
+		downloadVideo: true,
+		videoBinaryProperty: 'video',
+		options: {},
+	}),
+};
+
+const AKOOL = {
+	label: 'Akool',
+	nodeName: 'Akool',
+	type: 'akool',
+	credentials: { akoolApi: { id: 'taAkoolEmulator1', name: 'Akool (emulator)' } },
+	parameters: (emu, maxWaitMinutes) => ({
+		resource: 'talkingAvatarVideo',
+		operation: 'create',
+		avatarSource: 'akool',
+		avatarId: 'dvp_Tristan_cloth2_1080P',
+		audioUrl: `={{ "${emu}/assets/voice.mp3?item=" + $json.n }}`,
+		waitForCompletion: true,
+		waitBy: 'callback',
+		maxWaitMinutes,
+		downloadVideo: true,
+		videoBinaryProperty: 'video',
+		layout: {},
+		options: {},
+	}),
+};
+
+function buildWorkflow(p, { tag, packageName, emulatorUrl, maxWaitMinutes }) {
+	const hookPath = `ta-cb-${tag}-${uuid().slice(0, 8)}`;
+	return {
+		hookPath,
+		workflow: {
+			name: `e2e callback wait: ${tag}`,
+			nodes: [
+				{ id: uuid(), name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: uuid(), parameters: { httpMethod: 'POST', path: hookPath, responseMode: 'onReceived', options: {} } },
+				{ id: uuid(), name: 'Split Out', type: 'n8n-nodes-base.splitOut', typeVersion: 1, position: [220, 0], parameters: { fieldToSplitOut: 'body.items', options: {} } },
+				{ id: uuid(), name: p.nodeName, type: `${packageName}.${p.type}`, typeVersion: 1, position: [440, 0], credentials: p.credentials, parameters: p.parameters(emulatorUrl, maxWaitMinutes) },
+				{ id: uuid(), name: 'After', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [660, 0], parameters: {} },
+			],
+			connections: {
+				Webhook: { main: [[{ node: 'Split Out', type: 'main', index: 0 }]] },
+				'Split Out': { main: [[{ node: p.nodeName, type: 'main', index: 0 }]] },
+				[p.nodeName]: { main: [[{ node: 'After', type: 'main', index: 0 }]] },
+			},
+			settings: { executionOrder: 'v1', saveDataErrorExecution: 'all', saveDataSuccessExecution: 'all', saveManualExecutions: true },
+		},
+	};
+}
+
+async function deploy(server, p, opts) {
+	const built = buildWorkflow(p, opts);
+	const saved = await server.rest.createWorkflow(built.workflow);
+	await server.rest.activateWorkflow(saved.id, saved.versionId);
+	await server.waitForWebhook(built.hookPath);
+	return { ...built, id: saved.id, p };
+}
+
+/** Starts the workflow; returns the new execution's id once n8n lists it, and the statuses seen meanwhile. */
+async function start(server, wf, items) {
+	const known = new Set((await server.rest.listExecutions({ workflowId: wf.id })).map((e) => e.id));
+	const hook = await server.webhook(wf.hookPath, { items: Array.from({ length: items }, (_, i) => ({ n: i + 1 })) });
+	if (hook.status !== 200) throw new Error(`webhook answered HTTP ${hook.status}: ${JSON.stringify(hook.body)}`);
+	for (let i = 0; i < 200; i++) {
+		const e = (await server.rest.listExecutions({ workflowId: wf.id })).find((x) => !known.has(x.id));
+		if (e) return e.id;
+		await sleep(100);
+	}
+	throw new Error('no execution started');
+}
+
+/** Polls an execution until it ended; records every status seen (with time). */
+async function follow(server, id, { timeoutMs = 60_000, onStatus } = {}) {
+	const seen = [];
+	const until = Date.now() + timeoutMs;
+	for (;;) {
+		const ex = await server.rest.get(`/executions/${id}`);
+		if (seen.at(-1)?.status !== ex.status) {
+			seen.push({ status: ex.status, at: Date.now() });
+			onStatus?.(ex.status);
+		}
+		if (ex.finished || !['new', 'running', 'waiting', 'unknown', undefined].includes(ex.status)) break;
+		if (Date.now() > until) throw new Error(`execution ${id} still ${ex.status} after ${timeoutMs / 1000} s (statuses ${seen.map((s) => s.status).join(' → ')})`);
+		await sleep(150);
+	}
+	return { seen, execution: await server.rest.getExecution(id) };
+}
+
+function nodeRuns(execution, name) {
+	return execution?.data?.resultData?.runData?.[name] ?? [];
+}
+
+function outputOf(execution, name) {
+	const runs = nodeRuns(execution, name);
+	const items = runs.at(-1)?.data?.main?.[0] ?? [];
+	return { runs: runs.length, items: items.map((i) => i.json), binaries: items.map((i) => i.binary ?? {}), paired: items.map((i) => i.pairedItem), startTime: runs.at(-1)?.startTime };
+}
+
+function makeChecker(tag) {
+	const results = [];
+	const check = (name, cond, detail) => {
+		results.push({ name: `${tag}: ${name}`, ok: !!cond, detail });
+		console.log(`    ${cond ? 'PASS' : 'FAIL'}  ${tag}: ${name}${detail !== undefined && detail !== '' ? `  — ${detail}` : ''}`);
+		return !!cond;
+	};
+	return { results, check };
+}
+
+const isResumeAnswer = (l) => l.n8nBody && typeof l.n8nBody === 'object' && l.n8nBody.resumed === true;
+const waitingPath = (l) => /^\/webhook-waiting\//.test(l.url ?? '');
+
+// ───────────────────────────── scenarios ─────────────────────────────
+
+/** K1: 10 Kling tasks, lost + duplicated + late callbacks; resumes once after the last task ended. */
+async function scenarioBatch(server, emulator, relay, packageName, figures) {
+	const { results, check } = makeChecker('K1');
+	const N = 10;
+	emulator.reset();
+	emulator.kling.config.concurrencyLimit = 50;
+	emulator.kling.config.submittedMs = 300;
+	emulator.kling.config.processingMs = 6_000;
+	const wf = await deploy(server, KLING, { tag: 'k1', packageName, emulatorUrl: emulator.url, maxWaitMinutes: 5 });
+	// Lose the first terminal callback, deliver the second twice, and replay one stale 'processing'
+	// callback after its task's end.
+	let terminalSeen = 0;
+	let heldProcessing = false;
+	relay.setRule((e) => {
+		if (!waitingPath(e) || !e.taskId) return 'forward';
+		if (e.taskStatus === 'processing' && !heldProcessing) {
+			heldProcessing = true;
+			return { holdMs: 8_000 };
+		}
+		if (e.taskStatus === 'succeed' || e.taskStatus === 'failed') {
+			terminalSeen++;
+			if (terminalSeen === 1) return 'drop';
+			if (terminalSeen === 2) return 'twice';
+		}
+		return 'forward';
+	});
+	const logStart = relay.log.length;
+	const t0 = Date.now();
+	const id = await start(server, wf, N);
+	const { seen, execution } = await follow(server, id, { timeoutMs: 90_000 });
+	await sleep(9_000 - Math.min(9_000, Date.now() - t0 - 6_000)); // let the held callback arrive
+	const log = relay.log.slice(logStart).filter(waitingPath);
+	const tasks = emulator.kling.tasks();
+	const c = emulator.kling.counters;
+	const out = outputOf(execution, 'After');
+	const node = outputOf(execution, KLING.nodeName);
+	const lastEnd = Math.max(...tasks.map((t) => t.finishedAt ?? Infinity));
+	const resumedAt = out.startTime;
+	const parkedAt = seen.find((s) => s.status === 'waiting')?.at;
+	const firstTerminalAt = Math.min(...tasks.map((t) => t.finishedAt ?? Infinity));
+	const gets = emulator.kling.requests.filter((r) => r.method === 'GET' && /\/v1\/videos\/avatar\/image2video\/./.test(r.path));
+	const getsQuiet = parkedAt ? gets.filter((r) => r.at > parkedAt + 500 && r.at < firstTerminalAt).length : -1;
+	const terminalForwarded = log.filter((l) => (l.taskStatus === 'succeed' || l.taskStatus === 'failed') && l.n8nStatus !== null);
+	const afterPark = parkedAt ? gets.filter((r) => r.at > parkedAt) : gets;
+	console.log(`  -- execution ${id}: ${seen.map((s) => s.status).join(' → ')}; ${tasks.length} tasks; callbacks at the relay: ${log.length} (${log.map((l) => `${l.taskStatus ?? '?'}:${l.action}:${l.n8nStatus ?? '-'}`).join(' ')})`);
+	check('the execution was "waiting" while the tasks ran (no process held)', !!parkedAt && parkedAt < lastEnd, `statuses ${seen.map((s) => s.status).join(' → ')}`);
+	check('1 create per item (10 creates, 10 tasks)', c.createRequests === N && c.createAccepted === N && tasks.length === N, `createRequests ${c.createRequests}, createAccepted ${c.createAccepted}`);
+	check('the execution succeeded', execution.status === 'success', execution.status);
+	check('it resumed exactly once: After ran once, one callback answered "resumed"', out.runs === 1 && log.filter(isResumeAnswer).length === 1, `After runs ${out.runs}, resumed answers ${log.filter(isResumeAnswer).length}`);
+	check('it resumed after the last task ended', resumedAt >= lastEnd, `last task end ${new Date(lastEnd).toISOString()}, resumed ${new Date(resumedAt).toISOString()}`);
+	check('10 items "succeeded" with the emulator\'s tasks, videos downloaded, paired with their input item',
+		out.items.length === N && out.items.every((j) => j.status === 'succeeded') && tasks.every((t) => out.items.some((j) => j.taskId === t.taskId)) && out.binaries.every((b) => b.video) && out.paired.every((p, i) => p?.item === i),
+		out.items.map((j) => j.status).join(','));
+	check('the node\'s own run is the resumed one (one run, 10 items)', node.runs === 1 && node.items.length === N);
+	check('lost, duplicated and late callbacks were in the mix', log.some((l) => l.action === 'drop') && log.some((l) => l.duplicate) && log.some((l) => l.late), `drop ${log.filter((l) => l.action === 'drop').length}, duplicate ${log.filter((l) => l.duplicate).length}, late ${log.filter((l) => l.late).length}`);
+	check('the late callbacks after the resume were refused by n8n (409), not resumed again', log.filter((l) => l.forwardedAt > resumedAt + 1000).every((l) => l.n8nStatus === 409 || l.n8nStatus === 404), log.filter((l) => l.forwardedAt > resumedAt + 1000).map((l) => `${l.taskStatus}:${l.n8nStatus}`).join(' '));
+	check('0 status requests while no callback came (from parking to the first task end)', getsQuiet === 0, `${getsQuiet} GETs`);
+	const perCallback = terminalForwarded.length ? afterPark.length / terminalForwarded.length : Infinity;
+	check('status requests after parking ≤ 2 per terminal callback received (the confirmation reads)', afterPark.length <= 2 * terminalForwarded.length, `${afterPark.length} GETs for ${terminalForwarded.length} terminal callbacks (${perCallback.toFixed(2)} per callback); ${gets.length} GETs in all (10 checked once before parking)`);
+	const decidedAt = log.find(isResumeAnswer)?.forwardedAt;
+	const decidingReceivedAt = log.find(isResumeAnswer)?.at;
+	const terminalTimes = log.filter((l) => l.taskStatus === 'succeed').map((l) => `${l.at - lastEnd}/${(l.forwardedAt ?? l.at) - lastEnd}`);
+	console.log(`     terminal callbacks received/answered, ms after the last task end: ${terminalTimes.join(' ')}; deciding one received at ${decidingReceivedAt - lastEnd}`);
+	console.log(`     GETs after parking, ms after the last task end: ${gets.filter((r) => parkedAt && r.at > parkedAt).map((r) => r.at - lastEnd).join(' ')}`);
+	figures.k1 = { resumeAfterLastEndMs: resumedAt - lastEnd, decidedAfterLastEndMs: decidedAt - lastEnd, resumedAfterDecisionMs: resumedAt - decidedAt, getsAfterPark: afterPark.length, terminalCallbacks: terminalForwarded.length, getsTotal: gets.length, wallMs: Date.now() - t0 };
+	console.log(`     resumed ${resumedAt - lastEnd} ms after the last task ended (the deciding callback answered after ${decidedAt - lastEnd} ms; videos + n8n's resume ${resumedAt - decidedAt} ms); ${afterPark.length} GETs after parking for ${terminalForwarded.length} terminal callbacks`);
+	return results;
+}
+
+/** K2: every terminal callback lost: Max Wait wakes the execution with the timed-out items. */
+async function scenarioMaxWait(server, emulator, relay, packageName) {
+	const { results, check } = makeChecker('K2');
+	const N = 3;
+	emulator.reset();
+	emulator.kling.config.concurrencyLimit = 50;
+	emulator.kling.config.submittedMs = 300;
+	emulator.kling.config.processingMs = 2_000;
+	const wf = await deploy(server, KLING, { tag: 'k2', packageName, emulatorUrl: emulator.url, maxWaitMinutes: 0.1 });
+	relay.setRule((e) => (waitingPath(e) && (e.taskStatus === 'succeed' || e.taskStatus === 'failed') ? 'drop' : 'forward'));
+	const logStart = relay.log.length;
+	const t0 = Date.now();
+	const id = await start(server, wf, N);
+	const { seen, execution } = await follow(server, id, { timeoutMs: 150_000 });
+	const wokeMs = Date.now() - t0;
+	const tasks = emulator.kling.tasks();
+	const c = emulator.kling.counters;
+	const out = outputOf(execution, 'After');
+	const log = relay.log.slice(logStart).filter(waitingPath);
+	console.log(`  -- execution ${id}: ${seen.map((s) => s.status).join(' → ')} in ${(wokeMs / 1000).toFixed(1)} s (Max Wait 6 s; n8n checks waiting executions every 60 s)`);
+	check('the execution waited, then ended without any terminal callback', seen.some((s) => s.status === 'waiting') && log.every((l) => l.action !== 'forward' || !['succeed', 'failed'].includes(l.taskStatus)));
+	check('the execution succeeded (resumed by Max Wait)', execution.status === 'success', execution.status);
+	check(`${N} items marked timedOut, with their task IDs, the last status and a "next" hint to Get`,
+		out.items.length === N && out.items.every((j) => j.status === 'timedOut' && /Avatar Video → Get with Task ID/.test(String(j.next))) && tasks.every((t) => out.items.some((j) => j.taskId === t.taskId)),
+		JSON.stringify(out.items[0] ?? {}).slice(0, 300));
+	check('the timed-out items are paired with their input items', out.paired.every((p, i) => p?.item === i));
+	check('1 create per item', c.createRequests === N && c.createAccepted === N, `createRequests ${c.createRequests}`);
+	return results;
+}
+
+/** K3: stop a waiting execution, retry it from the Executions list: nothing is created again. */
+async function scenarioStopRetry(server, emulator, relay, packageName) {
+	const { results, check } = makeChecker('K3');
+	const N = 3;
+	emulator.reset();
+	emulator.kling.config.concurrencyLimit = 50;
+	emulator.kling.config.submittedMs = 300;
+	emulator.kling.config.processingMs = 4_000;
+	relay.setRule(() => 'forward');
+	const wf = await deploy(server, KLING, { tag: 'k3', packageName, emulatorUrl: emulator.url, maxWaitMinutes: 5 });
+	const id = await start(server, wf, N);
+	for (let i = 0; i < 100; i++) {
+		const ex = await server.rest.get(`/executions/${id}`);
+		if (ex.status === 'waiting') break;
+		await sleep(100);
+	}
+	await server.rest.post(`/executions/${id}/stop`, {});
+	const stopped = await follow(server, id, { timeoutMs: 30_000 });
+	// Let the tasks end (their callbacks now meet a stopped execution), then Retry.
+	await sleep(5_000);
+	let retried;
+	let retryError = '';
+	try {
+		const answer = await server.rest.retryExecution(id, { loadWorkflow: false });
+		const rid = answer?.id ?? (await server.rest.listExecutions({ workflowId: wf.id })).find((e) => String(e.retryOf) === String(id))?.id;
+		if (rid) retried = (await follow(server, rid, { timeoutMs: 90_000 })).execution;
+	} catch (error) {
+		retryError = error.message;
+	}
+	const c = emulator.kling.counters;
+	const node = outputOf(retried, KLING.nodeName);
+	console.log(`  -- execution ${id}: ${stopped.seen.map((s) => s.status).join(' → ')}; Retry → ${retried?.id ?? '-'} ${retried?.status ?? retryError}; node output ${node.items.map((j) => j.status ?? (j.error ? 'error' : '?')).join(',')}`);
+	check('the stopped waiting execution is canceled', stopped.execution.status === 'canceled', stopped.execution.status);
+	check('the Retry ran', !!retried, retryError);
+	// n8n keeps the saved execution's waitTill: its Retry wakes the node as Max Wait would (no node
+	// code runs), so the node passes on the timed-out items.
+	check('the Retry passed on the timed-out items with their task IDs (no node code ran)', node.items.length === N && node.items.every((j) => j.status === 'timedOut' && j.taskId), node.items.map((j) => j.status).join(','));
+	check('1 create per item after Stop + Retry', c.createRequests === N && c.createAccepted === N, `createRequests ${c.createRequests}, createAccepted ${c.createAccepted}`);
+	return results;
+}
+
+/** A1: Akool's signed, encrypted webhooks resume one batch once. */
+async function scenarioAkool(server, emulator, relay, packageName, figures) {
+	const { results, check } = makeChecker('A1');
+	const N = 3;
+	emulator.reset();
+	emulator.akool.config.queueMs = 300;
+	emulator.akool.config.processingMs = 4_000;
+	relay.setRule(() => 'forward');
+	const wf = await deploy(server, AKOOL, { tag: 'a1', packageName, emulatorUrl: emulator.url, maxWaitMinutes: 5 });
+	const logStart = relay.log.length;
+	const id = await start(server, wf, N);
+	const { seen, execution } = await follow(server, id, { timeoutMs: 90_000 });
+	const videos = emulator.akool.videos();
+	const c = emulator.akool.counters;
+	const out = outputOf(execution, 'After');
+	const log = relay.log.slice(logStart).filter(waitingPath);
+	const lastEnd = Math.max(...videos.map((v) => v.createdAt));
+	console.log(`  -- execution ${id}: ${seen.map((s) => s.status).join(' → ')}; webhooks at the relay: ${log.length} (${log.map((l) => l.n8nStatus).join(' ')})`);
+	check('the execution was "waiting" while the videos were made', seen.some((s) => s.status === 'waiting'));
+	check('the execution succeeded, resumed exactly once', execution.status === 'success' && out.runs === 1 && log.filter(isResumeAnswer).length === 1, `status ${execution.status}, After runs ${out.runs}, resumed answers ${log.filter(isResumeAnswer).length}`);
+	check(`${N} items "succeeded", videos downloaded`, out.items.length === N && out.items.every((j) => j.status === 'succeeded') && out.binaries.every((b) => b.video), out.items.map((j) => j.status).join(','));
+	check('1 create per item', c.createRequests === N && c.createAccepted === N, `createRequests ${c.createRequests}`);
+	figures.a1 = { webhooks: log.length, lastEnd };
+	return results;
+}
+
+// ───────────────────────────── main ─────────────────────────────
+
+async function runVersion(version, tarball, emulator) {
+	const tv = Date.now();
+	console.log(`\n== n8n ${version}`);
+	const stack = await createStack({ version, tarball, emulator, examples: false });
+	const port = await freePort();
+	const relay = await startRelay(`http://127.0.0.1:${port}`);
+	const server = await startServer(stack.inst, { port, env: { WEBHOOK_URL: `${relay.url}/` } });
+	console.log(`  n8n on ${server.url}, WEBHOOK_URL ${relay.url}/ (relay); setup + start ${((Date.now() - tv) / 1000).toFixed(1)} s`);
+	const results = [];
+	const figures = {};
+	let crash;
+	try {
+		const only = process.env.CALLBACK_SCENARIOS ? process.env.CALLBACK_SCENARIOS.split(',') : undefined;
+		for (const [title, fn] of [
+			['K1: 10 Kling tasks, lost / duplicated / late callbacks', scenarioBatch],
+			['A1: Akool batch', scenarioAkool],
+			['K3: Stop a waiting execution, then Retry', scenarioStopRetry],
+			['K2: every final callback lost → Max Wait', scenarioMaxWait],
+		]) {
+			if (only && !only.includes(title.slice(0, 2))) continue;
+			console.log(`  -- ${title}`);
+			results.push(...(await fn(server, emulator, relay, stack.inst.pkg.name, figures)));
+		}
+	} catch (error) {
+		crash = error;
+		console.log(`    FAIL  ${error.stack ?? error}`);
+		console.log(`    n8n log tail:\n${server.log().split('\n').slice(-30).join('\n')}`);
+		results.push({ name: `crashed: ${error.message}`, ok: false });
+	} finally {
+		await server.stop();
+		await relay.close();
+		if (flags.has('--keep') || crash) console.log(`  kept ${stack.userFolder} (log ${server.logFile})`);
+		else stack.inst.remove();
+	}
+	return { version, ok: results.length > 0 && results.every((r) => r.ok), results, figures, ms: Date.now() - tv };
+}
+
+async function main() {
+	const list = versions.length ? versions : PINNED_VERSIONS;
+	for (const v of list) if (!isInstalled(v)) throw new Error(`n8n@${v} is not installed: run \`bash e2e/install-n8n.sh ${v}\``);
+	const tarball = process.env.E2E_PACKAGE_TARBALL || packPackage();
+	const emulator = await startFastEmulator();
+	console.log(`packed ${path.basename(tarball)}; emulator on ${emulator.url}`);
+	const summary = [];
+	try {
+		for (const version of list) summary.push(await runVersion(version, tarball, emulator));
+	} finally {
+		await emulator.close();
+	}
+	console.log('\n== callback-wait summary (real `n8n start`, webhook executions, emulator counters)');
+	for (const s of summary) {
+		console.log(`  n8n ${s.version}: ${s.ok ? 'PASSED' : 'FAILED'} (${s.results.filter((r) => r.ok).length}/${s.results.length} checks) in ${(s.ms / 1000).toFixed(1)} s; K1 ${JSON.stringify(s.figures.k1 ?? {})}`);
+		for (const r of s.results.filter((x) => !x.ok)) console.log(`    FAILED: ${r.name}${r.detail ? ` — ${r.detail}` : ''}`);
+	}
+	return summary.every((s) => s.ok) ? 0 : 1;
+}
+
+main().then(
+	(code) => process.exit(code),
+	(err) => {
+		console.error(err.stack ?? err);
+		process.exit(1);
+	},
+);
