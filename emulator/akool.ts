@@ -17,7 +17,9 @@ import { FaultQueue } from './faults';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { akoolEncrypt, akoolSign } from './akoolCrypto';
-import { destroySocket, postJson, queryInt, sendFile, sendJson, sleep } from './http';
+import type { DeliveryControl, DeliveryMark } from './deliveryControls';
+import { DeliveryControls } from './deliveryControls';
+import { destroySocket, postJson, postText, queryInt, sendFile, sendJson, sleep } from './http';
 import type { Req, Res } from './http';
 import { signHs256 } from './jwt';
 import type { EmulatorContext, ProviderHandler } from './server';
@@ -189,7 +191,50 @@ export interface AkoolWebhookDelivery {
 	/** The plain payload inside dataEncrypt. */
 	payload: { _id: string; status: AkoolStatus; type: string; url?: string };
 	at: number;
+	/** Set when a test control changed this delivery (`lost`: never sent). */
+	control?: DeliveryMark;
 }
+
+/** A test control on webhook deliveries (emulator/deliveryControls.ts); `task` is the video `_id`. */
+export type AkoolWebhookControl = DeliveryControl<AkoolStatus>;
+
+/**
+ * Deliveries Akool never sent, for receiver tests:
+ * - `signed`: signed and encrypted correctly (a lie only the fetch of the video can catch);
+ * - `badSignature`: encrypted correctly, the signature altered;
+ * - `wrongKey`: signed correctly (the signature covers no secret), encrypted with another secret;
+ * - `oldTimestamp`: signed and encrypted correctly, `ageMs` old (default 10 min): a replay;
+ * - `futureTimestamp`: the same, `ageMs` in the future;
+ * - `replay`: a recorded delivery (`of`, default the last one) sent again verbatim;
+ * - `garbage`: `body` (default a JSON object of the right keys with nonsense values) as is.
+ */
+export type AkoolForgery = 'signed' | 'badSignature' | 'wrongKey' | 'oldTimestamp' | 'futureTimestamp' | 'replay' | 'garbage';
+
+export interface AkoolForgedWebhook {
+	/** The video it claims to be about (`_id`); default a made-up one. */
+	video?: string;
+	/** The plain payload (default `{_id, status: 3, type: 'avatar', url: <foreign URL>}`). */
+	payload?: Record<string, unknown>;
+	/** oldTimestamp / futureTimestamp: how far off (default 10 min). */
+	ageMs?: number;
+	/** replay: the delivery to send again (default the last recorded one). */
+	of?: AkoolWebhookDelivery;
+	/** garbage: sent as is (a string is sent as text with a JSON content type). */
+	body?: unknown;
+}
+
+export interface AkoolForgedDelivery {
+	url: string;
+	kind: AkoolForgery;
+	/** What was POSTed. */
+	body: unknown;
+	statusCode: number | null;
+	error?: string;
+	at: number;
+}
+
+/** The default result URL of a forged completion: not one of the emulator's. */
+export const FORGED_AKOOL_VIDEO_URL = 'https://forged.invalid/akool/not-from-akool.mp4';
 
 export interface AkoolEmulator extends ProviderHandler {
 	config: AkoolConfig;
@@ -205,6 +250,14 @@ export interface AkoolEmulator extends ProviderHandler {
 	inject(fault: AkoolFault): void;
 	pendingFaults(): AkoolFault[];
 	clearFaults(): void;
+	/** Adds a test control on webhook deliveries: lose, duplicate, delay or reorder them (per video or all). */
+	controlWebhooks(control: AkoolWebhookControl): void;
+	/** Controls still active. */
+	webhookControls(): AkoolWebhookControl[];
+	clearWebhookControls(): void;
+	/** POSTs a delivery Akool never sent (see AkoolForgery); recorded in `forgedWebhooks`, not in `webhooks`. */
+	forgeWebhook(url: string, kind: AkoolForgery, forged?: AkoolForgedWebhook): Promise<AkoolForgedDelivery>;
+	readonly forgedWebhooks: AkoolForgedDelivery[];
 	reset(): void;
 	close(): void;
 }
@@ -323,8 +376,12 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 	readonly counters: AkoolCounters = emptyCounters();
 	readonly requests: AkoolRequestLogEntry[] = [];
 	readonly webhooks: AkoolWebhookDelivery[] = [];
+	readonly forgedWebhooks: AkoolForgedDelivery[] = [];
 
 	private readonly startupConfig: AkoolConfig;
+	private deliveryControls = new DeliveryControls<AkoolStatus>();
+	/** Deliveries held back by a `reorder` control, per video: sent after the video's next delivery. */
+	private held = new Map<string, AkoolStatus[]>();
 	private videoRecords: VideoRecord[] = [];
 	private avatarRecords: AvatarRecord[] = [];
 	private tokens = new Map<string, { exp: number; revoked: boolean }>();
@@ -375,6 +432,46 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 		this.faults.clear();
 	}
 
+	controlWebhooks(control: AkoolWebhookControl): void {
+		this.deliveryControls.add(control);
+	}
+
+	webhookControls(): AkoolWebhookControl[] {
+		return this.deliveryControls.pending();
+	}
+
+	clearWebhookControls(): void {
+		this.deliveryControls.clear();
+	}
+
+	async forgeWebhook(url: string, kind: AkoolForgery, forged: AkoolForgedWebhook = {}): Promise<AkoolForgedDelivery> {
+		const { clientId, clientSecret } = this.config;
+		const payload = forged.payload ?? { _id: forged.video ?? objectId(), status: 3, type: 'avatar', url: FORGED_AKOOL_VIDEO_URL };
+		const age = forged.ageMs ?? 10 * 60_000;
+		const timestamp = kind === 'oldTimestamp' ? Date.now() - age : kind === 'futureTimestamp' ? Date.now() + age : Date.now();
+		const nonce = String(randomInt(1000, 10000));
+		let body: unknown;
+		if (kind === 'replay') {
+			const of = forged.of ?? this.webhooks[this.webhooks.length - 1];
+			if (!of) throw new Error('forgeWebhook replay: no delivery recorded yet');
+			body = of.body;
+		} else if (kind === 'garbage') {
+			body = forged.body ?? { signature: 'not-a-signature', dataEncrypt: '%%% not base64 %%%', timestamp: 'yesterday', nonce: { n: 1 } };
+		} else {
+			// Another secret of the same length (so AES still takes it): the real one reversed, or shifted.
+			const reversed = [...clientSecret].reverse().join('');
+			const otherSecret = reversed !== clientSecret ? reversed : clientSecret.replace(/./g, (c) => (c === 'x' ? 'y' : 'x'));
+			const dataEncrypt = akoolEncrypt(payload, clientId, kind === 'wrongKey' ? otherSecret : clientSecret);
+			let signature = akoolSign(clientId, timestamp, nonce, dataEncrypt);
+			if (kind === 'badSignature') signature = (signature[0] === '0' ? '1' : '0') + signature.slice(1);
+			body = { signature, dataEncrypt, timestamp, nonce };
+		}
+		const result = typeof body === 'string' ? await postText(url, body) : await postJson(url, body);
+		const delivery: AkoolForgedDelivery = { url, kind, body, statusCode: result.statusCode, error: result.error, at: Date.now() };
+		this.forgedWebhooks.push(delivery);
+		return delivery;
+	}
+
 	reset(): void {
 		this.close();
 		this.generation++;
@@ -384,6 +481,9 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 		Object.assign(this.counters, emptyCounters());
 		this.requests.length = 0;
 		this.webhooks.length = 0;
+		this.forgedWebhooks.length = 0;
+		this.deliveryControls.clear();
+		this.held.clear();
 		this.config = { ...this.startupConfig };
 		this.seed();
 	}
@@ -795,35 +895,82 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 		if (r.processingMs > 0) changes.push({ status: 2, at: r.createdAt + r.queueMs });
 		changes.push({ status: r.outcome, at: r.createdAt + r.queueMs + r.processingMs });
 		const gen = this.generation;
-		// Deliveries of one video go out in order.
+		// Deliveries of one video go out in order (test controls aside).
 		let chain = Promise.resolve();
 		for (const change of changes) {
 			const timer = setTimeout(() => {
 				this.timers.delete(timer);
-				chain = chain.then(() => this.deliver(r, change.status, gen));
+				const terminal = change.status === 3 || change.status === 4;
+				const control = this.deliveryControls.take([r._id], change.status);
+				if (control?.action === 'lose') {
+					this.webhooks.push({ ...this.signed(r, change.status), statusCode: null, error: 'lost (test control)', attempt: 0, at: Date.now(), control: 'lost' });
+					return;
+				}
+				if (control?.action === 'delay') {
+					// Outside the in-order chain: later status changes overtake it.
+					const late = setTimeout(() => {
+						this.timers.delete(late);
+						void this.deliver(r, change.status, gen, 'delayed');
+					}, Math.max(0, control.delayMs ?? 1000));
+					late.unref();
+					this.timers.add(late);
+					return;
+				}
+				if (control?.action === 'reorder' && !terminal) {
+					this.held.set(r._id, [...(this.held.get(r._id) ?? []), change.status]);
+					return;
+				}
+				chain = chain.then(async () => {
+					const sent = await this.deliver(r, change.status, gen);
+					if (control?.action === 'duplicate' && sent) {
+						for (let n = 0; n < Math.max(1, Math.floor(control.copies ?? 1)); n++) await this.resend(sent, gen);
+					}
+					const held = this.held.get(r._id);
+					if (held?.length && gen === this.generation) {
+						this.held.delete(r._id);
+						for (const status of held) await this.deliver(r, status, gen, 'reordered');
+					}
+				});
 			}, Math.max(0, change.at - Date.now()));
 			timer.unref();
 			this.timers.add(timer);
 		}
 	}
 
-	private async deliver(r: VideoRecord, status: AkoolStatus, gen: number): Promise<void> {
-		const url = r.webhookUrl as string;
+	/** A delivery's body and payload, freshly encrypted and signed now. */
+	private signed(r: VideoRecord, status: AkoolStatus): Pick<AkoolWebhookDelivery, 'url' | 'videoId' | 'status' | 'body' | 'payload'> {
 		const { clientId, clientSecret } = this.config;
 		const payload: AkoolWebhookDelivery['payload'] = { _id: r._id, status, type: 'avatar' };
 		if (status === 3) payload.url = this.resultUrl(r);
+		const dataEncrypt = akoolEncrypt(payload, clientId, clientSecret);
+		const timestamp = Date.now();
+		const nonce = String(randomInt(1000, 10000));
+		const body = { signature: akoolSign(clientId, timestamp, nonce, dataEncrypt), dataEncrypt, timestamp, nonce };
+		return { url: r.webhookUrl as string, videoId: r._id, status, body, payload };
+	}
+
+	/** Sends (and retries after non-200 answers, each attempt signed anew); returns the last attempt's record. */
+	private async deliver(r: VideoRecord, status: AkoolStatus, gen: number, control?: DeliveryMark): Promise<AkoolWebhookDelivery | undefined> {
+		let last: AkoolWebhookDelivery | undefined;
 		for (let attempt = 1; attempt <= 1 + Math.max(0, this.config.webhookRetries); attempt++) {
-			if (gen !== this.generation) return;
-			const dataEncrypt = akoolEncrypt(payload, clientId, clientSecret);
-			const timestamp = Date.now();
-			const nonce = String(randomInt(1000, 10000));
-			const body = { signature: akoolSign(clientId, timestamp, nonce, dataEncrypt), dataEncrypt, timestamp, nonce };
-			const result = await postJson(url, body);
-			if (gen !== this.generation) return;
-			this.webhooks.push({ url, videoId: r._id, status, statusCode: result.statusCode, error: result.error, attempt, body, payload, at: Date.now() });
-			if (result.statusCode === 200) return;
+			if (gen !== this.generation) return undefined;
+			const signed = this.signed(r, status);
+			const result = await postJson(signed.url, signed.body);
+			if (gen !== this.generation) return undefined;
+			last = { ...signed, statusCode: result.statusCode, error: result.error, attempt, at: Date.now() };
+			if (control) last.control = control;
+			this.webhooks.push(last);
+			if (result.statusCode === 200) return last;
 			await sleep(this.config.webhookRetryDelayMs);
 		}
+		return last;
+	}
+
+	/** The same body once more, verbatim (a duplicated delivery). */
+	private async resend(of: AkoolWebhookDelivery, gen: number): Promise<void> {
+		const result = await postJson(of.url, of.body);
+		if (gen !== this.generation) return;
+		this.webhooks.push({ ...of, statusCode: result.statusCode, error: result.error, attempt: 1, at: Date.now(), control: 'duplicate' });
 	}
 }
 

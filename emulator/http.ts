@@ -180,6 +180,16 @@ export function postJson(
 	body: unknown,
 	timeoutMs = 5_000,
 ): Promise<{ statusCode: number | null; error?: string }> {
+	return postText(target, JSON.stringify(body), 'application/json', timeoutMs);
+}
+
+/** POSTs a body as is (e.g. text that is not JSON, for forged deliveries); like postJson otherwise. */
+export function postText(
+	target: string,
+	text: string,
+	contentType = 'application/json',
+	timeoutMs = 5_000,
+): Promise<{ statusCode: number | null; error?: string }> {
 	return new Promise((resolve) => {
 		let done = false;
 		const finish = (r: { statusCode: number | null; error?: string }) => {
@@ -195,7 +205,6 @@ export function postJson(
 			finish({ statusCode: null, error: (err as Error).message });
 			return;
 		}
-		const text = JSON.stringify(body);
 		const mod = u.protocol === 'https:' ? https : http;
 		const req = mod.request(
 			u,
@@ -203,7 +212,7 @@ export function postJson(
 				method: 'POST',
 				agent: false,
 				timeout: timeoutMs,
-				headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) },
+				headers: { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(text)) },
 			},
 			(res) => {
 				res.resume();

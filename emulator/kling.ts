@@ -8,6 +8,8 @@
  * CometAPI does (provider-apis.md §6.2) while the root stays Kling.
  */
 import { FaultQueue } from './faults';
+import type { DeliveryControl, DeliveryMark } from './deliveryControls';
+import { DeliveryControls } from './deliveryControls';
 import { randomInt, randomUUID } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -15,7 +17,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { probeAudio } from '../nodes/shared/media/probeAudio';
 import { probeImage } from '../nodes/shared/media/probeImage';
-import { destroySocket, fetchBuffer, isLocalUrl, postJson, queryInt, requestId, sendFile, sendJson, sleep } from './http';
+import { destroySocket, fetchBuffer, isLocalUrl, postJson, postText, queryInt, requestId, sendFile, sendJson, sleep } from './http';
 import type { Req, Res } from './http';
 import { verifyHs256 } from './jwt';
 import type { KlingTtsVoice, KlingVoice } from './klingVoices';
@@ -167,7 +169,30 @@ export interface KlingCallbackDelivery {
 	body: Record<string, unknown>;
 	/** ms since the epoch (when the delivery completed) */
 	at: number;
+	/** Set when a test control changed this delivery (`lost`: never sent), or for forgeCallback's. */
+	control?: DeliveryMark | 'forged';
 }
+
+/** A test control on callback deliveries (emulator/deliveryControls.ts); `task` is a task_id or external_task_id. */
+export type KlingCallbackControl = DeliveryControl<KlingTaskStatus>;
+
+/** What forgeCallback sends: a callback Kling never sent. */
+export interface KlingForgedCallback {
+	/**
+	 * The task it claims to be about (task_id or external_task_id). A known task's object is used,
+	 * with the status (and result) below; an unknown or omitted one gets a made-up task object.
+	 */
+	task?: string;
+	/** The status it claims (default `succeed`). */
+	status?: KlingTaskStatus;
+	/** For `succeed`: the video URL it claims (default a foreign https URL). */
+	videoUrl?: string;
+	/** Sent verbatim instead of a task object (any JSON), or as is when a string. */
+	body?: unknown;
+}
+
+/** The default video URL of a forged `succeed`: not one of the emulator's. */
+export const FORGED_VIDEO_URL = 'https://forged.invalid/videos/not-from-kling.mp4';
 
 export interface KlingAudio {
 	audioId: string;
@@ -203,6 +228,16 @@ export interface KlingEmulator extends ProviderHandler {
 	readonly voices: readonly KlingVoice[];
 	/** The TTS voice catalogue: the only (voice_id, voice_language) pairs TTS accepts. */
 	readonly ttsVoices: readonly KlingTtsVoice[];
+	/** Adds a test control on callback deliveries: lose, duplicate, delay or reorder them (per task or all). */
+	controlCallbacks(control: KlingCallbackControl): void;
+	/** Controls still active. */
+	callbackControls(): KlingCallbackControl[];
+	clearCallbackControls(): void;
+	/**
+	 * POSTs a callback Kling never sent to `url` (e.g. a `succeed` with a foreign video URL for a
+	 * task still running, or for an unknown task). Recorded in `callbacks` with `control: 'forged'`.
+	 */
+	forgeCallback(url: string, forged?: KlingForgedCallback): Promise<KlingCallbackDelivery>;
 	/** Clears tasks, audios, counters, request log, callbacks and faults; restores the startup config. */
 	reset(): void;
 	close(): void;
@@ -352,6 +387,9 @@ class KlingEmulatorImpl implements KlingEmulator {
 	private faults = new FaultQueue<KlingFault>();
 	private timers = new Set<NodeJS.Timeout>();
 	private callbackChains = new Map<string, Promise<void>>();
+	private deliveryControls = new DeliveryControls<KlingTaskStatus>();
+	/** Deliveries held back by a `reorder` control, per task: sent after the task's next delivery. */
+	private held = new Map<string, Array<Record<string, unknown>>>();
 	private seq = 0;
 	/** Bumped by reset(): deliveries still in flight from before are not recorded. */
 	private generation = 0;
@@ -393,6 +431,54 @@ class KlingEmulatorImpl implements KlingEmulator {
 		this.faults.clear();
 	}
 
+	controlCallbacks(control: KlingCallbackControl): void {
+		this.deliveryControls.add(control);
+	}
+
+	callbackControls(): KlingCallbackControl[] {
+		return this.deliveryControls.pending();
+	}
+
+	clearCallbackControls(): void {
+		this.deliveryControls.clear();
+	}
+
+	async forgeCallback(url: string, forged: KlingForgedCallback = {}): Promise<KlingCallbackDelivery> {
+		const status = forged.status ?? 'succeed';
+		let body: unknown = forged.body;
+		if (body === undefined) {
+			const rec = forged.task === undefined ? undefined : (this.byId.get(forged.task) ?? this.records.find((r) => r.externalTaskId === forged.task));
+			const now = Date.now();
+			const obj: Record<string, unknown> = rec
+				? { ...this.view(rec, now) }
+				: { task_id: forged.task ?? newTaskId(), task_info: { external_task_id: '' }, created_at: now - 5000, watermark_info: { enabled: false } };
+			obj.task_status = status;
+			obj.task_status_msg = status === 'failed' ? 'forged failure' : '';
+			obj.updated_at = now;
+			if (status === 'succeed') {
+				obj.task_result = { videos: [{ id: randomUUID(), url: forged.videoUrl ?? FORGED_VIDEO_URL, duration: '5' }] };
+				obj.final_unit_deduction = '1';
+			} else {
+				delete obj.task_result;
+			}
+			body = obj;
+		}
+		const result = typeof body === 'string' ? await postText(url, body) : await postJson(url, body);
+		const parsed = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : { raw: body };
+		const delivery: KlingCallbackDelivery = {
+			url,
+			taskId: String(parsed.task_id ?? ''),
+			taskStatus: status,
+			statusCode: result.statusCode,
+			error: result.error,
+			body: parsed,
+			at: Date.now(),
+			control: 'forged',
+		};
+		this.callbacks.push(delivery);
+		return delivery;
+	}
+
 	reset(): void {
 		this.clearTimers();
 		this.generation++;
@@ -405,6 +491,8 @@ class KlingEmulatorImpl implements KlingEmulator {
 		this.requests.length = 0;
 		this.callbacks.length = 0;
 		this.callbackChains.clear();
+		this.deliveryControls.clear();
+		this.held.clear();
 		this.config = { ...this.startupConfig };
 	}
 
@@ -891,14 +979,58 @@ class KlingEmulatorImpl implements KlingEmulator {
 			body.updated_at = status === 'submitted' ? r.createdAt : this.processingAt(r);
 		}
 		const gen = this.generation;
+		const terminal = status === 'succeed' || status === 'failed';
+		const send = async (payload: Record<string, unknown>, control?: DeliveryMark) => {
+			const result = await postJson(url, payload);
+			if (gen !== this.generation) return;
+			const delivered: KlingCallbackDelivery = {
+				url,
+				taskId: r.taskId,
+				taskStatus: payload.task_status as KlingTaskStatus,
+				statusCode: result.statusCode,
+				error: result.error,
+				body: payload,
+				at: Date.now(),
+			};
+			if (control) delivered.control = control;
+			this.callbacks.push(delivered);
+		};
+		const control = this.deliveryControls.take([r.taskId, r.externalTaskId], status);
+		if (control?.action === 'lose') {
+			this.callbacks.push({ url, taskId: r.taskId, taskStatus: status, statusCode: null, error: 'lost (test control)', body, at: Date.now(), control: 'lost' });
+			return;
+		}
+		if (control?.action === 'delay') {
+			// Outside the in-order chain: later status changes overtake it.
+			const timer = setTimeout(() => {
+				this.timers.delete(timer);
+				void send(body, 'delayed');
+			}, Math.max(0, control.delayMs ?? 1000));
+			timer.unref();
+			this.timers.add(timer);
+			return;
+		}
+		if (control?.action === 'reorder' && !terminal) {
+			const list = this.held.get(r.taskId) ?? [];
+			list.push(body);
+			this.held.set(r.taskId, list);
+			return;
+		}
 		const prev = this.callbackChains.get(r.taskId) ?? Promise.resolve();
 		const next = prev.then(async () => {
-			const result = await postJson(url, body);
-			if (gen !== this.generation) return;
-			this.callbacks.push({ url, taskId: r.taskId, taskStatus: status, statusCode: result.statusCode, error: result.error, body, at: Date.now() });
+			await send(body);
+			if (control?.action === 'duplicate') {
+				for (let n = 0; n < Math.max(1, Math.floor(control.copies ?? 1)); n++) await send(body, 'duplicate');
+			}
+			// Deliveries held back by `reorder` go out after this one.
+			const held = this.held.get(r.taskId);
+			if (held?.length && gen === this.generation) {
+				this.held.delete(r.taskId);
+				for (const late of held) await send(late, 'reordered');
+			}
 		});
 		this.callbackChains.set(r.taskId, next);
-		if (status === 'succeed' || status === 'failed') {
+		if (terminal) {
 			void next.then(() => {
 				if (this.callbackChains.get(r.taskId) === next) this.callbackChains.delete(r.taskId);
 			});

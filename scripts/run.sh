@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Entry point behind every npm script: bootstraps Node 24 + dependencies, then runs the task.
-# Usage: bash scripts/run.sh <build|lint|lint-n8n|test|test-editor|emulator|start|demo|e2e|queue|callback-wait|demo-headless|dev-build|bench> [args...]
+# Usage: bash scripts/run.sh <build|lint|lint-n8n|test|test-editor|emulator|start|demo|e2e|callbacks|queue|callback-wait|demo-headless|dev-build|bench> [args...]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 cd "$ROOT"
@@ -62,6 +62,13 @@ case "$task" in
   start) ensure_deps; exec node scripts/start-n8n.mjs "$@" ;;
   demo) ensure_deps; exec node scripts/demo-n8n.mjs "$@" ;;
   e2e) ensure_deps; bash e2e/run-e2e.sh "$@" ;;
+  # The trigger nodes in a real `n8n start` (pinned 1.x + 2.x, or the versions given): provider
+  # callbacks / webhooks from the emulator to n8n's production webhook URLs, forged ones refused.
+  callbacks) ensure_deps
+    vs=(); for a in "$@"; do case "$a" in --*) ;; *) vs+=("$a") ;; esac; done
+    [ ${#vs[@]} -gt 0 ] || mapfile -t vs < <(node --input-type=module -e "import('$ROOT/e2e/n8n-env.mjs').then(m => console.log(m.PINNED_VERSIONS.join('\\n')))")
+    for v in "${vs[@]}"; do bash e2e/install-n8n.sh "$v"; done   # a no-op when the cache holds it
+    exec node e2e/callbacks.mjs "$@" ;;
   # n8n queue mode (Redis + Postgres from Debian, installed when missing; main + 2 workers; pinned 2.x).
   queue) ensure_deps
     v=2.41.1; for a in "$@"; do case "$a" in --*) ;; *) v="$a" ;; esac; done
@@ -77,5 +84,5 @@ case "$task" in
   test-editor) ensure_deps; exec node e2e/editor.mjs "$@" ;;
   demo-headless) ensure_deps; build_package; build_dev; exec node .build/scripts/demo.js "$@" ;;
   bench) ensure_deps; build_package; build_dev; exec node .build/bench/run.js "$@" ;;
-  *) echo "usage: scripts/run.sh <build|build-to|dev-build|lint|lint-n8n|test|test-editor|emulator|start|demo|e2e|queue|callback-wait|demo-headless|bench>" >&2; exit 2 ;;
+  *) echo "usage: scripts/run.sh <build|build-to|dev-build|lint|lint-n8n|test|test-editor|emulator|start|demo|e2e|callbacks|queue|callback-wait|demo-headless|bench>" >&2; exit 2 ;;
 esac

@@ -5,6 +5,7 @@ import type {
 	IHttpRequestMethods,
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
+	IWebhookFunctions,
 	JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
@@ -13,7 +14,8 @@ import type { FailureKind } from '../shared/errors';
 import { failureKindOf, transportFailure, withFailureKind } from '../shared/errors';
 import { AKOOL_CREDENTIAL, AKOOL_RATE_LIMITED, AKOOL_SUCCESS, AKOOL_TOKEN_INVALID, akoolBaseUrl } from './constants';
 
-export type AkoolContext = IExecuteFunctions | ILoadOptionsFunctions;
+/** Node executions, load-options calls and the Akool Trigger's webhook calls. */
+export type AkoolContext = IExecuteFunctions | ILoadOptionsFunctions | IWebhookFunctions;
 
 const READ_TIMEOUT_MS = 60_000;
 const WRITE_TIMEOUT_MS = 120_000;

@@ -1,4 +1,5 @@
-import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, JsonObject } from 'n8n-workflow';
+import type { IDataObject, IHttpRequestMethods, JsonObject } from 'n8n-workflow';
+import type { RequestContext } from '../shared/cancellation';
 import { NodeApiError } from 'n8n-workflow';
 import type { FailureKind } from '../shared/errors';
 import { withFailureKind } from '../shared/errors';
@@ -162,7 +163,7 @@ export interface KlingHost {
 const hosts = new WeakMap<object, Promise<KlingHost>>();
 
 /** The credential's API root, read once per execution context. */
-export function klingHost(ctx: IExecuteFunctions): Promise<KlingHost> {
+export function klingHost(ctx: RequestContext): Promise<KlingHost> {
 	let host = hosts.get(ctx);
 	if (!host) {
 		host = ctx.getCredentials(KLING_CREDENTIAL).then((c) => ({
@@ -175,7 +176,7 @@ export function klingHost(ctx: IExecuteFunctions): Promise<KlingHost> {
 }
 
 /** One Kling API call: returns `data` of a `code: 0` answer, throws a classified NodeApiError otherwise. */
-export async function klingRequest<T = IDataObject>(ctx: IExecuteFunctions, request: KlingRequest): Promise<T> {
+export async function klingRequest<T = IDataObject>(ctx: RequestContext, request: KlingRequest): Promise<T> {
 	const { method, path, body, streamBody, qs, itemIndex, what } = request;
 	const node = ctx.getNode();
 	const response = await sendProviderRequest(ctx, KLING_CREDENTIAL, {

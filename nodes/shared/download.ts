@@ -1,6 +1,7 @@
-import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
+import type { IBinaryData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import { sleepUnlessCancelled, throwIfCancelled } from './cancellation';
+import type { RequestContext } from './cancellation';
+import { cancelSignalOf, sleepUnlessCancelled, throwIfCancelled } from './cancellation';
 import { retryDelayMs } from './schedule';
 
 const DOWNLOAD_ATTEMPTS = 3;
@@ -28,7 +29,7 @@ type Response = { body: NodeJS.ReadableStream & { destroy?: () => void }; header
  * @throws NodeApiError (download failed), NodeOperationError (too big for memory mode, or storing failed)
  */
 export async function downloadToBinary(
-	ctx: IExecuteFunctions,
+	ctx: RequestContext,
 	url: string,
 	fileName: string,
 	fallbackMimeType: string,
@@ -43,7 +44,7 @@ export async function downloadToBinary(
 				url,
 				encoding: 'stream',
 				returnFullResponse: true,
-				abortSignal: ctx.getExecutionCancelSignal?.(),
+				abortSignal: cancelSignalOf(ctx),
 			})) as Response;
 		} catch (error) {
 			throwIfCancelled(ctx);
@@ -94,7 +95,7 @@ const modes = new WeakMap<object, Promise<boolean>>();
  * mode, but it gives a stored file an `id` in every other mode, so an empty file is stored once
  * per node run to see (only when a download is big enough for the answer to matter).
  */
-function keepsBinaryInMemory(ctx: IExecuteFunctions): Promise<boolean> {
+function keepsBinaryInMemory(ctx: RequestContext): Promise<boolean> {
 	let answer = modes.get(ctx);
 	if (!answer) {
 		answer = ctx.helpers.prepareBinaryData(Buffer.alloc(0), 'binary-mode-probe', 'application/octet-stream').then(
@@ -117,14 +118,14 @@ function isNetworkFailure(error: unknown): boolean {
 	return false;
 }
 
-function tooBigForMemory(ctx: IExecuteFunctions, size: number, url: string, itemIndex: number): NodeOperationError {
+function tooBigForMemory(ctx: RequestContext, size: number, url: string, itemIndex: number): NodeOperationError {
 	return new NodeOperationError(ctx.getNode(), `The result is ${megabytes(size)} MB: too big for n8n's in-memory binary data (at most about ${megabytes(IN_MEMORY_MAX_BYTES)} MB per file)`, {
 		itemIndex,
 		description: `Nothing was downloaded; the task itself succeeded. Either run n8n with binary data on disk (N8N_DEFAULT_BINARY_DATA_MODE=filesystem; n8n 2.x uses it by default), or turn off Download Video and use videoUrl. URL: ${url}`,
 	});
 }
 
-function storageFailed(ctx: IExecuteFunctions, error: Error, size: number, url: string, itemIndex: number): NodeOperationError {
+function storageFailed(ctx: RequestContext, error: Error, size: number, url: string, itemIndex: number): NodeOperationError {
 	const code = (error as { code?: unknown }).code;
 	const tooLong = code === 'ERR_STRING_TOO_LONG' || /string longer than|invalid string length/i.test(error.message);
 	const cause = tooLong

@@ -1,5 +1,6 @@
-import type { IAdditionalCredentialOptions, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
-import { throwIfCancelled } from './cancellation';
+import type { IAdditionalCredentialOptions, IHttpRequestOptions } from 'n8n-workflow';
+import type { RequestContext } from './cancellation';
+import { cancelSignalOf, throwIfCancelled } from './cancellation';
 import { transportFailure, withFailureKind } from './errors';
 
 export interface ProviderResponse {
@@ -19,7 +20,7 @@ const WRITE_TIMEOUT_MS = 180_000;
  * a write may or may not have been processed ("ambiguous").
  */
 export async function sendProviderRequest(
-	ctx: IExecuteFunctions,
+	ctx: RequestContext,
 	credentialType: string,
 	request: IHttpRequestOptions & { what: string; itemIndex: number },
 	credentialOptions?: IAdditionalCredentialOptions,
@@ -34,7 +35,7 @@ export async function sendProviderRequest(
 				json: true,
 				timeout: method === 'GET' ? READ_TIMEOUT_MS : WRITE_TIMEOUT_MS,
 				// Stop / an execution timeout aborts the request; an upload not yet complete never lands.
-				abortSignal: ctx.getExecutionCancelSignal?.(),
+				abortSignal: cancelSignalOf(ctx),
 				...options,
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
