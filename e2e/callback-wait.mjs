@@ -236,38 +236,50 @@ const waitingPath = (l) => /^\/webhook-waiting\//.test(l.url ?? '');
 
 // ───────────────────────────── scenarios ─────────────────────────────
 
-/** K1: 10 Kling tasks, lost + duplicated + late callbacks; resumes once after the last task ended. */
+/**
+ * K1: 10 Kling tasks with the emulator's delivery controls: the first terminal callback lost, the
+ * second delivered twice, one 'processing' callback late (8 s) and one out of order (after its
+ * task's end), plus forged callbacks while waiting; resumes exactly once, after the last task ended.
+ */
 async function scenarioBatch(server, emulator, relay, packageName, figures) {
 	const { results, check } = makeChecker('K1');
 	const N = 10;
 	emulator.reset();
+	emulator.kling.clearCallbackControls();
 	emulator.kling.config.concurrencyLimit = 50;
 	emulator.kling.config.submittedMs = 300;
 	emulator.kling.config.processingMs = 6_000;
 	const wf = await deploy(server, KLING, { tag: 'k1', packageName, emulatorUrl: emulator.url, maxWaitMinutes: 5 });
-	// Lose the first terminal callback, deliver the second twice, and replay one stale 'processing'
-	// callback after its task's end.
-	let terminalSeen = 0;
-	let heldProcessing = false;
-	relay.setRule((e) => {
-		if (!waitingPath(e) || !e.taskId) return 'forward';
-		if (e.taskStatus === 'processing' && !heldProcessing) {
-			heldProcessing = true;
-			return { holdMs: 8_000 };
-		}
-		if (e.taskStatus === 'succeed' || e.taskStatus === 'failed') {
-			terminalSeen++;
-			if (terminalSeen === 1) return 'drop';
-			if (terminalSeen === 2) return 'twice';
-		}
-		return 'forward';
-	});
+	emulator.kling.controlCallbacks({ action: 'lose', status: 'succeed', times: 1 });
+	emulator.kling.controlCallbacks({ action: 'duplicate', status: 'succeed', times: 1 });
+	emulator.kling.controlCallbacks({ action: 'delay', status: 'processing', delayMs: 12_000, times: 1 });
+	emulator.kling.controlCallbacks({ action: 'reorder', status: 'processing', times: 1 });
+	relay.setRule(() => 'forward');
 	const logStart = relay.log.length;
 	const t0 = Date.now();
 	const id = await start(server, wf, N);
+	// While the execution waits: forged callbacks (Kling does not sign its callbacks).
+	let forged = [];
+	const forging = (async () => {
+		for (let i = 0; i < 100; i++) {
+			if ((await server.rest.get(`/executions/${id}`)).status === 'waiting') break;
+			await sleep(100);
+		}
+		await sleep(500);
+		const running = emulator.kling.tasks()[0];
+		forged = [
+			await emulator.kling.forgeCallback(running.callbackUrl, { task: running.taskId, status: 'succeed' }),
+			await emulator.kling.forgeCallback(running.callbackUrl, { status: 'succeed' }),
+			await emulator.kling.forgeCallback(running.callbackUrl, { body: 'not json at all' }),
+		];
+		forged.stillWaiting = (await server.rest.get(`/executions/${id}`)).status === 'waiting';
+		forged.taskWasRunning = !['succeed', 'failed'].includes(emulator.kling.task(running.taskId)?.status);
+	})();
 	const { seen, execution } = await follow(server, id, { timeoutMs: 90_000 });
-	await sleep(9_000 - Math.min(9_000, Date.now() - t0 - 6_000)); // let the held callback arrive
+	await forging;
+	await sleep(Math.max(0, t0 + 14_000 - Date.now())); // the late callback arrives after the resume
 	const log = relay.log.slice(logStart).filter(waitingPath);
+	const deliveries = emulator.kling.callbacks.filter((d) => d.control !== 'forged');
 	const tasks = emulator.kling.tasks();
 	const c = emulator.kling.counters;
 	const out = outputOf(execution, 'After');
@@ -277,10 +289,11 @@ async function scenarioBatch(server, emulator, relay, packageName, figures) {
 	const parkedAt = seen.find((s) => s.status === 'waiting')?.at;
 	const firstTerminalAt = Math.min(...tasks.map((t) => t.finishedAt ?? Infinity));
 	const gets = emulator.kling.requests.filter((r) => r.method === 'GET' && /\/v1\/videos\/avatar\/image2video\/./.test(r.path));
-	const getsQuiet = parkedAt ? gets.filter((r) => r.at > parkedAt + 500 && r.at < firstTerminalAt).length : -1;
-	const terminalForwarded = log.filter((l) => (l.taskStatus === 'succeed' || l.taskStatus === 'failed') && l.n8nStatus !== null);
+	const getsQuiet = parkedAt ? gets.filter((r) => r.at > parkedAt + 500 && r.at < firstTerminalAt - 50 && !forged.some((f) => Math.abs(f.at - r.at) < 1000)).length : -1;
+	const terminalReceived = log.filter((l) => l.taskStatus === 'succeed' || l.taskStatus === 'failed');
 	const afterPark = parkedAt ? gets.filter((r) => r.at > parkedAt) : gets;
-	console.log(`  -- execution ${id}: ${seen.map((s) => s.status).join(' → ')}; ${tasks.length} tasks; callbacks at the relay: ${log.length} (${log.map((l) => `${l.taskStatus ?? '?'}:${l.action}:${l.n8nStatus ?? '-'}`).join(' ')})`);
+	const marks = (m) => deliveries.filter((d) => d.control === m);
+	console.log(`  -- execution ${id}: ${seen.map((s) => s.status).join(' → ')}; ${tasks.length} tasks; deliveries ${deliveries.length} (lost ${marks('lost').length}, duplicate ${marks('duplicate').length}, delayed ${marks('delayed').length}, reordered ${marks('reordered').length}); n8n's answers: ${log.map((l) => `${l.taskStatus ?? 'forged'}:${l.n8nStatus}`).join(' ')}`);
 	check('the execution was "waiting" while the tasks ran (no process held)', !!parkedAt && parkedAt < lastEnd, `statuses ${seen.map((s) => s.status).join(' → ')}`);
 	check('1 create per item (10 creates, 10 tasks)', c.createRequests === N && c.createAccepted === N && tasks.length === N, `createRequests ${c.createRequests}, createAccepted ${c.createAccepted}`);
 	check('the execution succeeded', execution.status === 'success', execution.status);
@@ -290,18 +303,21 @@ async function scenarioBatch(server, emulator, relay, packageName, figures) {
 		out.items.length === N && out.items.every((j) => j.status === 'succeeded') && tasks.every((t) => out.items.some((j) => j.taskId === t.taskId)) && out.binaries.every((b) => b.video) && out.paired.every((p, i) => p?.item === i),
 		out.items.map((j) => j.status).join(','));
 	check('the node\'s own run is the resumed one (one run, 10 items)', node.runs === 1 && node.items.length === N);
-	check('lost, duplicated and late callbacks were in the mix', log.some((l) => l.action === 'drop') && log.some((l) => l.duplicate) && log.some((l) => l.late), `drop ${log.filter((l) => l.action === 'drop').length}, duplicate ${log.filter((l) => l.duplicate).length}, late ${log.filter((l) => l.late).length}`);
-	check('the late callbacks after the resume were refused by n8n (409), not resumed again', log.filter((l) => l.forwardedAt > resumedAt + 1000).every((l) => l.n8nStatus === 409 || l.n8nStatus === 404), log.filter((l) => l.forwardedAt > resumedAt + 1000).map((l) => `${l.taskStatus}:${l.n8nStatus}`).join(' '));
-	check('0 status requests while no callback came (from parking to the first task end)', getsQuiet === 0, `${getsQuiet} GETs`);
-	const perCallback = terminalForwarded.length ? afterPark.length / terminalForwarded.length : Infinity;
-	check('status requests after parking ≤ 2 per terminal callback received (the confirmation reads)', afterPark.length <= 2 * terminalForwarded.length, `${afterPark.length} GETs for ${terminalForwarded.length} terminal callbacks (${perCallback.toFixed(2)} per callback); ${gets.length} GETs in all (10 checked once before parking)`);
-	const decidedAt = log.find(isResumeAnswer)?.forwardedAt;
-	const decidingReceivedAt = log.find(isResumeAnswer)?.at;
-	const terminalTimes = log.filter((l) => l.taskStatus === 'succeed').map((l) => `${l.at - lastEnd}/${(l.forwardedAt ?? l.at) - lastEnd}`);
-	console.log(`     terminal callbacks received/answered, ms after the last task end: ${terminalTimes.join(' ')}; deciding one received at ${decidingReceivedAt - lastEnd}`);
-	console.log(`     GETs after parking, ms after the last task end: ${gets.filter((r) => parkedAt && r.at > parkedAt).map((r) => r.at - lastEnd).join(' ')}`);
-	figures.k1 = { resumeAfterLastEndMs: resumedAt - lastEnd, decidedAfterLastEndMs: decidedAt - lastEnd, resumedAfterDecisionMs: resumedAt - decidedAt, getsAfterPark: afterPark.length, terminalCallbacks: terminalForwarded.length, getsTotal: gets.length, wallMs: Date.now() - t0 };
-	console.log(`     resumed ${resumedAt - lastEnd} ms after the last task ended (the deciding callback answered after ${decidedAt - lastEnd} ms; videos + n8n's resume ${resumedAt - decidedAt} ms); ${afterPark.length} GETs after parking for ${terminalForwarded.length} terminal callbacks`);
+	check('lost, duplicated, late and out-of-order callbacks were in the mix (emulator controls)', marks('lost').length === 1 && marks('duplicate').length >= 1 && marks('delayed').length === 1 && marks('reordered').length === 1,
+		`lost ${marks('lost').length}, duplicate ${marks('duplicate').length}, delayed ${marks('delayed').length}, reordered ${marks('reordered').length}`);
+	check('forged callbacks while waiting were answered without resuming: a running task "succeed" and an unknown task 200 (read back), garbage refused by n8n',
+		forged.length === 3 && forged[0].statusCode === 200 && forged[1].statusCode === 200 && forged[2].statusCode !== 200 && forged.stillWaiting && forged.taskWasRunning && !out.items.some((j) => /forged/.test(String(j.videoUrl))),
+		forged.map((f) => f.statusCode).join(' '));
+	check('callbacks after the resume (the late one) were refused by n8n (409), not resumed again', log.some((l) => l.forwardedAt > resumedAt + 1000) && log.filter((l) => l.forwardedAt > resumedAt + 1000).every((l) => l.n8nStatus === 409), log.filter((l) => l.forwardedAt > resumedAt + 1000).map((l) => `${l.taskStatus}:${l.n8nStatus}`).join(' ') || 'none');
+	check('0 status requests while no callback came (from parking to the first task end, forged ones aside)', getsQuiet === 0, `${getsQuiet} GETs`);
+	const perCallback = terminalReceived.length ? afterPark.length / terminalReceived.length : Infinity;
+	check('status requests after parking ≤ 2 per terminal callback received (the confirmation reads)', afterPark.length <= 2 * terminalReceived.length, `${afterPark.length} GETs for ${terminalReceived.length} terminal callbacks (${perCallback.toFixed(2)} per callback); ${gets.length} GETs in all (10 checked once before parking)`);
+	const decided = log.find(isResumeAnswer);
+	const terminalTimes = terminalReceived.map((l) => `${l.at - lastEnd}/${(l.forwardedAt ?? l.at) - lastEnd}`);
+	console.log(`     terminal callbacks received/answered, ms after the last task end: ${terminalTimes.join(' ')}`);
+	console.log(`     GETs after parking, ms after the last task end: ${afterPark.map((r) => r.at - lastEnd).join(' ')}`);
+	figures.k1 = { resumeAfterLastEndMs: resumedAt - lastEnd, decidedAfterLastEndMs: decided.forwardedAt - lastEnd, resumedAfterDecisionMs: resumedAt - decided.forwardedAt, getsAfterPark: afterPark.length, terminalCallbacks: terminalReceived.length, getsTotal: gets.length, wallMs: Date.now() - t0 };
+	console.log(`     resumed ${resumedAt - lastEnd} ms after the last task ended (the deciding callback answered after ${decided.forwardedAt - lastEnd} ms; videos + n8n's resume ${resumedAt - decided.forwardedAt} ms)`);
 	return results;
 }
 
@@ -314,7 +330,9 @@ async function scenarioMaxWait(server, emulator, relay, packageName) {
 	emulator.kling.config.submittedMs = 300;
 	emulator.kling.config.processingMs = 2_000;
 	const wf = await deploy(server, KLING, { tag: 'k2', packageName, emulatorUrl: emulator.url, maxWaitMinutes: 0.1 });
-	relay.setRule((e) => (waitingPath(e) && (e.taskStatus === 'succeed' || e.taskStatus === 'failed') ? 'drop' : 'forward'));
+	emulator.kling.clearCallbackControls();
+	emulator.kling.controlCallbacks({ action: 'lose', status: 'succeed' });
+	relay.setRule(() => 'forward');
 	const logStart = relay.log.length;
 	const t0 = Date.now();
 	const id = await start(server, wf, N);
@@ -325,7 +343,7 @@ async function scenarioMaxWait(server, emulator, relay, packageName) {
 	const out = outputOf(execution, 'After');
 	const log = relay.log.slice(logStart).filter(waitingPath);
 	console.log(`  -- execution ${id}: ${seen.map((s) => s.status).join(' → ')} in ${(wokeMs / 1000).toFixed(1)} s (Max Wait 6 s; n8n checks waiting executions every 60 s)`);
-	check('the execution waited, then ended without any terminal callback', seen.some((s) => s.status === 'waiting') && log.every((l) => l.action !== 'forward' || !['succeed', 'failed'].includes(l.taskStatus)));
+	check('the execution waited, then ended without any terminal callback', seen.some((s) => s.status === 'waiting') && !log.some((l) => ['succeed', 'failed'].includes(l.taskStatus)) && emulator.kling.callbacks.filter((d) => d.control === 'lost').length === N);
 	check('the execution succeeded (resumed by Max Wait)', execution.status === 'success', execution.status);
 	check(`${N} items marked timedOut, with their task IDs, the last status and a "next" hint to Get`,
 		out.items.length === N && out.items.every((j) => j.status === 'timedOut' && /Avatar Video → Get with Task ID/.test(String(j.next))) && tasks.every((t) => out.items.some((j) => j.taskId === t.taskId)),
@@ -343,6 +361,7 @@ async function scenarioStopRetry(server, emulator, relay, packageName) {
 	emulator.kling.config.concurrencyLimit = 50;
 	emulator.kling.config.submittedMs = 300;
 	emulator.kling.config.processingMs = 4_000;
+	emulator.kling.clearCallbackControls();
 	relay.setRule(() => 'forward');
 	const wf = await deploy(server, KLING, { tag: 'k3', packageName, emulatorUrl: emulator.url, maxWaitMinutes: 5 });
 	const id = await start(server, wf, N);
@@ -385,9 +404,29 @@ async function scenarioAkool(server, emulator, relay, packageName, figures) {
 	emulator.akool.config.processingMs = 4_000;
 	relay.setRule(() => 'forward');
 	const wf = await deploy(server, AKOOL, { tag: 'a1', packageName, emulatorUrl: emulator.url, maxWaitMinutes: 5 });
+	emulator.akool.clearWebhookControls();
+	emulator.akool.controlWebhooks({ action: 'duplicate', status: 3, times: 1 });
 	const logStart = relay.log.length;
 	const id = await start(server, wf, N);
+	let forged = [];
+	const forging = (async () => {
+		for (let i = 0; i < 100; i++) {
+			if ((await server.rest.get(`/executions/${id}`)).status === 'waiting') break;
+			await sleep(100);
+		}
+		await sleep(300);
+		const video = emulator.akool.videos()[0];
+		const url = video.webhookUrl;
+		forged = [
+			await emulator.akool.forgeWebhook(url, 'signed', { video: video._id }),
+			await emulator.akool.forgeWebhook(url, 'badSignature', { video: video._id }),
+			await emulator.akool.forgeWebhook(url, 'wrongKey', { video: video._id }),
+			await emulator.akool.forgeWebhook(url, 'oldTimestamp', { video: video._id }),
+		];
+		forged.stillWaiting = (await server.rest.get(`/executions/${id}`)).status === 'waiting';
+	})();
 	const { seen, execution } = await follow(server, id, { timeoutMs: 90_000 });
+	await forging;
 	const videos = emulator.akool.videos();
 	const c = emulator.akool.counters;
 	const out = outputOf(execution, 'After');
@@ -397,6 +436,9 @@ async function scenarioAkool(server, emulator, relay, packageName, figures) {
 	check('the execution was "waiting" while the videos were made', seen.some((s) => s.status === 'waiting'));
 	check('the execution succeeded, resumed exactly once', execution.status === 'success' && out.runs === 1 && log.filter(isResumeAnswer).length === 1, `status ${execution.status}, After runs ${out.runs}, resumed answers ${log.filter(isResumeAnswer).length}`);
 	check(`${N} items "succeeded", videos downloaded`, out.items.length === N && out.items.every((j) => j.status === 'succeeded') && out.binaries.every((b) => b.video), out.items.map((j) => j.status).join(','));
+	check('forged deliveries while waiting: a signed lie answered 200 (read back: still running), bad signature / old timestamp 401; none resumed',
+		forged.length === 4 && forged[0].statusCode === 200 && forged[1].statusCode === 401 && forged[3].statusCode === 401 && forged.stillWaiting,
+		forged.map((f) => `${f.kind ?? '?'}:${f.statusCode}`).join(' '));
 	check('1 create per item', c.createRequests === N && c.createAccepted === N, `createRequests ${c.createRequests}`);
 	figures.a1 = { webhooks: log.length, lastEnd };
 	return results;

@@ -1,6 +1,6 @@
 import type { INodeExecutionData } from 'n8n-workflow';
-import { akoolCallbackHint } from '../../nodes/Akool/callback';
-import { klingCallbackHint } from '../../nodes/KlingAvatar/callback';
+import { akoolWaitHint } from '../../nodes/Akool/callback';
+import { klingWaitHint } from '../../nodes/KlingAvatar/callback';
 import type { CallbackRound } from '../../nodes/shared/callbackWait';
 import {
 	CALLBACK_WEBHOOKS,
@@ -247,49 +247,53 @@ describe('ResumeGuard', () => {
 	});
 });
 
-describe('klingCallbackHint', () => {
+describe('klingWaitHint', () => {
 	it('reads the bare task object Kling POSTs', () => {
-		expect(klingCallbackHint({ task_id: '86', task_status: 'succeed' })).toEqual({ taskId: '86', terminal: true });
-		expect(klingCallbackHint({ task_id: '86', task_status: 'failed' })).toEqual({ taskId: '86', terminal: true });
-		expect(klingCallbackHint({ task_id: '86', task_status: 'processing' })).toEqual({ taskId: '86', terminal: false });
+		expect(klingWaitHint({ task_id: '86', task_status: 'succeed' })).toEqual({ taskId: '86', terminal: true });
+		expect(klingWaitHint({ task_id: '86', task_status: 'failed' })).toEqual({ taskId: '86', terminal: true });
+		expect(klingWaitHint({ task_id: '86', task_status: 'processing' })).toEqual({ taskId: '86', terminal: false });
 	});
 
 	it('reads the enveloped form some relays send', () => {
-		expect(klingCallbackHint({ code: 0, data: { task_id: '86', task_status: 'submitted' } })).toEqual({ taskId: '86', terminal: false });
+		expect(klingWaitHint({ code: 0, data: { task_id: '86', task_status: 'submitted' } })).toEqual({ taskId: '86', terminal: false });
 	});
 
-	it('says nothing of an unknown status word, or of a body without a task', () => {
-		expect(klingCallbackHint({ task_id: '86', task_status: 'weird' })).toEqual({ taskId: '86', terminal: undefined });
-		expect(klingCallbackHint({ hello: 1 })).toEqual({});
-		expect(klingCallbackHint('text')).toEqual({});
+	it('says nothing of an unknown status word, or of a body without a task ID', () => {
+		expect(klingWaitHint({ task_id: '86', task_status: 'weird' })).toEqual({ taskId: '86', terminal: undefined });
+		expect(klingWaitHint({ task_info: { external_task_id: 'ext-1' }, task_status: 'succeed' })).toEqual({});
+		expect(klingWaitHint({ hello: 1 })).toEqual({});
+		expect(klingWaitHint('text')).toEqual({});
 	});
 });
 
-describe('akoolCallbackHint', () => {
+const NOW = 1_790_000_000_000;
+
+describe('akoolWaitHint', () => {
 	const keys = { clientId: 'emulatorClientId', clientSecret: 'emulatorClientSecret0123' };
 	const delivery = (payload: unknown, k = keys) => {
 		const dataEncrypt = akoolEncrypt(payload, k.clientId, k.clientSecret);
-		const timestamp = 1710757981609;
+		const timestamp = NOW;
 		const nonce = '1529';
 		return { signature: akoolSign(k.clientId, timestamp, nonce, dataEncrypt), dataEncrypt, timestamp, nonce };
 	};
 
 	it('verifies and decrypts a webhook: the video and whether it ended', () => {
-		expect(akoolCallbackHint(delivery({ _id: 'v1', status: 3, type: 'avatar', url: 'https://x' }), keys)).toEqual({ taskId: 'v1', terminal: true });
-		expect(akoolCallbackHint(delivery({ _id: 'v1', status: 4, type: 'avatar' }), keys)).toEqual({ taskId: 'v1', terminal: true });
-		expect(akoolCallbackHint(delivery({ _id: 'v1', status: 2, type: 'avatar' }), keys)).toEqual({ taskId: 'v1', terminal: false });
+		expect(akoolWaitHint(delivery({ _id: 'v1', status: 3, type: 'avatar', url: 'https://x' }), keys, NOW)).toEqual({ taskId: 'v1', terminal: true });
+		expect(akoolWaitHint(delivery({ _id: 'v1', status: 4, type: 'avatar' }), keys, NOW)).toEqual({ taskId: 'v1', terminal: true });
+		expect(akoolWaitHint(delivery({ _id: 'v1', status: 2, type: 'avatar' }), keys, NOW)).toEqual({ taskId: 'v1', terminal: false });
 	});
 
-	it('refuses a wrong signature or a body of another shape', () => {
+	it('refuses a wrong signature, a stale delivery (replay) or a body of another shape', () => {
+		expect(akoolWaitHint(delivery({ _id: 'v1', status: 3 }), keys, NOW + 10 * 60_000)).toBe('refused');
 		const d = delivery({ _id: 'v1', status: 3 });
-		expect(akoolCallbackHint({ ...d, signature: '0'.repeat(40) }, keys)).toBe('refused');
-		expect(akoolCallbackHint({ ...d, nonce: '9999' }, keys)).toBe('refused');
-		expect(akoolCallbackHint({ _id: 'v1', status: 3 }, keys)).toBe('refused');
-		expect(akoolCallbackHint(delivery({ _id: 'v1', status: 3 }, { clientId: 'otherClientId', clientSecret: keys.clientSecret }), keys)).toBe('refused');
+		expect(akoolWaitHint({ ...d, signature: '0'.repeat(40) }, keys, NOW)).toBe('refused');
+		expect(akoolWaitHint({ ...d, nonce: '9999' }, keys, NOW)).toBe('refused');
+		expect(akoolWaitHint({ _id: 'v1', status: 3 }, keys, NOW)).toBe('refused');
+		expect(akoolWaitHint(delivery({ _id: 'v1', status: 3 }, { clientId: 'otherClientId', clientSecret: keys.clientSecret }), keys, NOW)).toBe('refused');
 	});
 
 	it('gives no hint, without refusing, when it cannot check (no Client ID) or cannot decrypt', () => {
-		expect(akoolCallbackHint({ anything: true }, undefined)).toEqual({});
-		expect(akoolCallbackHint(delivery({ _id: 'v1', status: 3 }), { clientId: keys.clientId, clientSecret: 'another-secret-of-24-chr' })).toEqual({});
+		expect(akoolWaitHint({ anything: true }, undefined, NOW)).toEqual({});
+		expect(akoolWaitHint(delivery({ _id: 'v1', status: 3 }), { clientId: keys.clientId, clientSecret: 'another-secret-of-24-chr' }, NOW)).toEqual({});
 	});
 });
