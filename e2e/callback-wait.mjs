@@ -444,6 +444,61 @@ async function scenarioAkool(server, emulator, relay, packageName, figures) {
 	return results;
 }
 
+/**
+ * P2 (bench P2c): a 10-minute task time-scaled ÷ 20 (30 s, 5 tasks spread ± 5 %), Download Video
+ * off as in bench P2. Measures the time from the last task's end to the node resuming (not scaled
+ * back: it does not grow with the task's length) and the status requests made while waiting.
+ * Prints `@@P2C@@{json}` for bench/figures/P2c.ts.
+ */
+async function scenarioBenchP2c(server, emulator, relay, packageName, figures) {
+	const { results, check } = makeChecker('P2c');
+	const N = 5;
+	const T = 600_000 / 20;
+	emulator.reset();
+	emulator.kling.clearCallbackControls();
+	emulator.kling.config.concurrencyLimit = 50;
+	emulator.kling.config.submittedMs = 500;
+	emulator.kling.config.durationFor = (task) => {
+		const m = /\[\[T=(\d+)\]\]/.exec(task.prompt);
+		return m ? { processingMs: Number(m[1]) - 500 } : null;
+	};
+	relay.setRule(() => 'forward');
+	const params = KLING.parameters(emulator.url, 5);
+	const wfP = { ...KLING, parameters: () => ({ ...params, downloadVideo: false, prompt: `={{ "bench [[T=" + Math.round(${T} * (0.95 + 0.1 * ($json.n - 1) / ${N - 1})) + "]] " + $json.n }}` }) };
+	const wf = await deploy(server, wfP, { tag: 'p2c', packageName, emulatorUrl: emulator.url, maxWaitMinutes: 5 });
+	const logStart = relay.log.length;
+	const id = await start(server, wf, N);
+	const { seen, execution } = await follow(server, id, { timeoutMs: 120_000 });
+	const tasks = emulator.kling.tasks();
+	const out = outputOf(execution, 'After');
+	const lastEnd = Math.max(...tasks.map((t) => t.finishedAt ?? Infinity));
+	const parkedAt = seen.find((x) => x.status === 'waiting')?.at;
+	const gets = emulator.kling.requests.filter((r) => r.method === 'GET' && /\/v1\/videos\/avatar\/image2video\/./.test(r.path));
+	const log = relay.log.slice(logStart).filter(waitingPath);
+	const terminal = log.filter((l) => l.taskStatus === 'succeed' || l.taskStatus === 'failed');
+	const firstEnd = Math.min(...tasks.map((t) => t.finishedAt ?? Infinity));
+	const whileWaiting = parkedAt ? gets.filter((r) => r.at > parkedAt && r.at < firstEnd).length : -1;
+	const confirmations = parkedAt ? gets.filter((r) => r.at >= firstEnd).length : -1;
+	// Per task: its end → the first read that saw it ended (a confirmation GET), as bench P2 measures polling.
+	const detect = tasks.map((t) => (t.firstTerminalServedAt ?? Infinity) - (t.finishedAt ?? 0));
+	const r = {
+		resumeMs: out.startTime - lastEnd,
+		detectMaxMs: Math.max(...detect),
+		getsWhileWaiting: whileWaiting,
+		confirmationGets: confirmations,
+		terminalCallbacks: terminal.length,
+		requestsPerTask: gets.length / N,
+		taskS: T / 1000,
+		ok: execution.status === 'success' && out.items.length === N && out.items.every((j) => j.status === 'succeeded'),
+	};
+	check('the batch ended and resumed once', r.ok && out.runs === 1, `${execution.status}, ${out.items.length} items`);
+	check('resumed ≤ 1 s after the last task ended', r.resumeMs >= 0 && r.resumeMs <= 1000, `${r.resumeMs} ms`);
+	check('0 status requests while waiting (before the first task end)', whileWaiting === 0, `${whileWaiting}`);
+	console.log(`@@P2C@@${JSON.stringify(r)}`);
+	figures.p2c = r;
+	return results;
+}
+
 // ───────────────────────────── main ─────────────────────────────
 
 async function runVersion(version, tarball, emulator) {
@@ -458,12 +513,14 @@ async function runVersion(version, tarball, emulator) {
 	const figures = {};
 	let crash;
 	try {
-		const only = process.env.CALLBACK_SCENARIOS ? process.env.CALLBACK_SCENARIOS.split(',') : undefined;
+		// P2c is the benchmark's scenario (bench/figures/P2c.ts): only when asked for.
+		const only = process.env.CALLBACK_SCENARIOS ? process.env.CALLBACK_SCENARIOS.split(',') : ['K1', 'A1', 'K3', 'K2'];
 		for (const [title, fn] of [
 			['K1: 10 Kling tasks, lost / duplicated / late callbacks', scenarioBatch],
 			['A1: Akool batch', scenarioAkool],
 			['K3: Stop a waiting execution, then Retry', scenarioStopRetry],
 			['K2: every final callback lost → Max Wait', scenarioMaxWait],
+			['P2c: a 10-minute task ÷ 20, end → resume (bench)', scenarioBenchP2c],
 		]) {
 			if (only && !only.includes(title.slice(0, 2))) continue;
 			console.log(`  -- ${title}`);
