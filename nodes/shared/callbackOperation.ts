@@ -27,6 +27,7 @@ import type { TaskApi, TaskJob, TaskOutcome } from './taskEngine';
 import { runTasks } from './taskEngine';
 import { TaskErrors } from './taskErrors';
 import type { TaskLedger } from './taskLedger';
+import { ledgerKey, stableFingerprint } from './taskLedger';
 import type { WaitSettings } from './waitOptions';
 
 /**
@@ -98,7 +99,8 @@ async function finishedItem(ctx: IExecuteFunctions, spec: FinishSpec, t: RoundTa
 /**
  * Create with Wait By = Provider Callback: submits the batch through the engine and its ledger
  * (never paying twice), checks every task once, and returns at once when all have ended; else
- * parks the execution until the callbacks (or Max Wait) end the wait.
+ * parks the execution until the callbacks (or Max Wait) end the wait. Returns undefined when this
+ * run must poll instead: it follows tasks an earlier run created (their callbacks go elsewhere).
  */
 export async function executeCallbackWait<Request>(
 	ctx: IExecuteFunctions,
@@ -112,9 +114,24 @@ export async function executeCallbackWait<Request>(
 		ledger: TaskLedger;
 		finish: FinishSpec;
 	},
-): Promise<INodeExecutionData[]> {
+): Promise<INodeExecutionData[] | undefined> {
 	const { api, callback, settings, jobs, early, ledger } = setup;
 	const node = ctx.getNode();
+
+	// A task an earlier run created (Retry On Fail, an Executions-list Retry) calls back the URL it
+	// was created with, not this execution's: this run would hear nothing of it. Such a run polls.
+	const run = ledgerRunScope(ctx);
+	const followed = jobs.filter((job) => {
+		if (job.request === undefined || !settings[job.itemIndex].wait) return false;
+		const key = ledgerKey(api.provider, run, job.itemIndex, api.fingerprint ? api.fingerprint(job.request) : stableFingerprint(job.request));
+		const last = ledger.latest(key);
+		return !!last && last.status !== 'failed';
+	});
+	if (followed.length) {
+		ctx.logger.info(`${api.provider}: ${followed.length} item(s) follow tasks an earlier run created, whose callbacks go to that run; waiting by polling`);
+		return undefined;
+	}
+
 	const resumeUrl = String(ctx.evaluateExpression('{{ $execution.resumeUrl }}', 0) ?? '');
 	const callbackUrl = callbackUrlFor(resumeUrl, node.id);
 	const unreachable = unreachableReason(callbackUrl);
@@ -184,7 +201,7 @@ export async function executeCallbackWait<Request>(
 	const round: CallbackRound = {
 		version: 1,
 		provider: api.provider,
-		run: ledgerRunScope(ctx),
+		run,
 		waitingSince: new Date(now).toISOString(),
 		maxWaitUntil: new Date(now + maxWaitMs).toISOString(),
 		tasks: roundTasks,

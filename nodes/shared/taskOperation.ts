@@ -68,7 +68,7 @@ export async function executeTaskOperation<Request>(
 
 	// An agent's tool call cannot park the execution: as a tool, the node polls.
 	if (config.callback && !asTool && settings.some((s) => s?.wait && s.by === 'callback')) {
-		return await executeCallbackWait(ctx, items, {
+		const parked = await executeCallbackWait(ctx, items, {
 			api: config.api,
 			callback: config.callback,
 			settings,
@@ -77,6 +77,7 @@ export async function executeTaskOperation<Request>(
 			ledger,
 			finish: { provider: config.api.provider, videoFileName: config.videoFileName, verifyDownload: config.verifyDownload },
 		});
+		if (parked) return parked;
 	}
 
 	const outcomes = await runTasks(ctx, config.api, jobs, {

@@ -123,4 +123,24 @@ describe('Kling Avatar → Create, Wait By → Provider Callback (execute side)'
 		expect(response[0]).toMatchObject({ status: 'succeeded' });
 		expect(emulator.kling.tasks()[0].callbackUrl).toBeNull();
 	});
+
+	it('a Retry that follows tasks an earlier run created (their callbacks go to that run) polls them, and pays for nothing twice', async () => {
+		const { emulator, engine } = bed;
+		emulator.kling.config.processingMs = 1_500;
+		emulator.kling.inject({ route: 'create', fault: 'http429-1102' }); // one create refused: "balance not enough"
+		const workflow = { nodes: [klingNode(callbackParams({ downloadVideo: false }))], connections: {} };
+		const first = await engine.run({ ...workflow, items: items(3), credentials: klingCredentials(emulator) });
+		expect(first.status).toBe('error');
+		expect(emulator.kling.counters.createAccepted).toBe(2);
+		const earlier = emulator.kling.tasks().map((t) => t.callbackUrl);
+		expect(earlier.every((url) => url?.includes(`/webhook-waiting/${first.executionId}/`))).toBe(true);
+
+		const retried = await engine.run({ ...workflow, retryOf: first, credentials: klingCredentials(emulator) });
+		expect(retried.raw.status).not.toBe('waiting');
+		expect(retried.status).toBe('success');
+		expect(retried.output('Node').map((i) => i.json.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+		// 2 tasks followed, only the refused item created: 3 tasks in all.
+		expect(emulator.kling.counters.createAccepted).toBe(3);
+		expect(emulator.kling.tasks()).toHaveLength(3);
+	});
 });
