@@ -16,7 +16,8 @@
 //      end; the execution resumes exactly once (one callback answered "resumed"), after the
 //      last task ended, with 10 items (videos downloaded); reads per callback are counted.
 //  K2  Kling, 3 items, every terminal callback lost: Max Wait wakes the execution; the node
-//      outputs the 3 items marked timedOut with their task IDs and the `next` hint.
+//      outputs the 3 items marked timedOut with their task IDs and the `next` hint; a node after
+//      it fails the execution, whose Executions-list Retry creates nothing.
 //  K3  Kling, 3 items: a waiting execution is stopped, then retried from the Executions list;
 //      nothing is created again.
 //  A1  Akool, 3 items: Akool's signed, encrypted webhooks resume one batch once.
@@ -151,7 +152,7 @@ const AKOOL = {
 	}),
 };
 
-function buildWorkflow(p, { tag, packageName, emulatorUrl, maxWaitMinutes }) {
+function buildWorkflow(p, { tag, packageName, emulatorUrl, maxWaitMinutes, failAfter }) {
 	const hookPath = `ta-cb-${tag}-${uuid().slice(0, 8)}`;
 	return {
 		hookPath,
@@ -162,11 +163,14 @@ function buildWorkflow(p, { tag, packageName, emulatorUrl, maxWaitMinutes }) {
 				{ id: uuid(), name: 'Split Out', type: 'n8n-nodes-base.splitOut', typeVersion: 1, position: [220, 0], parameters: { fieldToSplitOut: 'body.items', options: {} } },
 				{ id: uuid(), name: p.nodeName, type: `${packageName}.${p.type}`, typeVersion: 1, position: [440, 0], credentials: p.credentials, parameters: p.parameters(emulatorUrl, maxWaitMinutes) },
 				{ id: uuid(), name: 'After', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [660, 0], parameters: {} },
+				// A workflow that fails after a timeout (to be retried from the Executions list).
+				...(failAfter ? [{ id: uuid(), name: 'Fail', type: 'n8n-nodes-base.stopAndError', typeVersion: 1, position: [880, 0], parameters: { errorType: 'errorMessage', errorMessage: 'timed out' } }] : []),
 			],
 			connections: {
 				Webhook: { main: [[{ node: 'Split Out', type: 'main', index: 0 }]] },
 				'Split Out': { main: [[{ node: p.nodeName, type: 'main', index: 0 }]] },
 				[p.nodeName]: { main: [[{ node: 'After', type: 'main', index: 0 }]] },
+				...(failAfter ? { After: { main: [[{ node: 'Fail', type: 'main', index: 0 }]] } } : {}),
 			},
 			settings: { executionOrder: 'v1', saveDataErrorExecution: 'all', saveDataSuccessExecution: 'all', saveManualExecutions: true },
 		},
@@ -321,7 +325,10 @@ async function scenarioBatch(server, emulator, relay, packageName, figures) {
 	return results;
 }
 
-/** K2: every terminal callback lost: Max Wait wakes the execution with the timed-out items. */
+/**
+ * K2: every terminal callback lost: Max Wait wakes the execution with the timed-out items; a node
+ * after it fails the execution, which is then retried from the Executions list (nothing created again).
+ */
 async function scenarioMaxWait(server, emulator, relay, packageName) {
 	const { results, check } = makeChecker('K2');
 	const N = 3;
@@ -329,7 +336,7 @@ async function scenarioMaxWait(server, emulator, relay, packageName) {
 	emulator.kling.config.concurrencyLimit = 50;
 	emulator.kling.config.submittedMs = 300;
 	emulator.kling.config.processingMs = 2_000;
-	const wf = await deploy(server, KLING, { tag: 'k2', packageName, emulatorUrl: emulator.url, maxWaitMinutes: 0.1 });
+	const wf = await deploy(server, KLING, { tag: 'k2', packageName, emulatorUrl: emulator.url, maxWaitMinutes: 0.1, failAfter: true });
 	emulator.kling.clearCallbackControls();
 	emulator.kling.controlCallbacks({ action: 'lose', status: 'succeed' });
 	relay.setRule(() => 'forward');
@@ -344,12 +351,18 @@ async function scenarioMaxWait(server, emulator, relay, packageName) {
 	const log = relay.log.slice(logStart).filter(waitingPath);
 	console.log(`  -- execution ${id}: ${seen.map((s) => s.status).join(' → ')} in ${(wokeMs / 1000).toFixed(1)} s (Max Wait 6 s; n8n checks waiting executions every 60 s)`);
 	check('the execution waited, then ended without any terminal callback', seen.some((s) => s.status === 'waiting') && !log.some((l) => ['succeed', 'failed'].includes(l.taskStatus)) && emulator.kling.callbacks.filter((d) => d.control === 'lost').length === N);
-	check('the execution succeeded (resumed by Max Wait)', execution.status === 'success', execution.status);
+	check('Max Wait resumed it: the node and After ran once, then Fail failed the execution', execution.status === 'error' && out.runs === 1 && nodeRuns(execution, 'Fail').length === 1, `${execution.status}, After runs ${out.runs}`);
 	check(`${N} items marked timedOut, with their task IDs, the last status and a "next" hint to Get`,
 		out.items.length === N && out.items.every((j) => j.status === 'timedOut' && /Avatar Video → Get with Task ID/.test(String(j.next))) && tasks.every((t) => out.items.some((j) => j.taskId === t.taskId)),
 		JSON.stringify(out.items[0] ?? {}).slice(0, 300));
 	check('the timed-out items are paired with their input items', out.paired.every((p, i) => p?.item === i));
 	check('1 create per item', c.createRequests === N && c.createAccepted === N, `createRequests ${c.createRequests}`);
+	// The Executions list's Retry of the failed execution (after the timeout).
+	const answer = await server.rest.retryExecution(id, { loadWorkflow: false });
+	const rid = answer?.id ?? (await server.rest.listExecutions({ workflowId: wf.id })).find((e) => String(e.retryOf) === String(id))?.id;
+	const retried = rid ? (await follow(server, rid, { timeoutMs: 60_000 })).execution : undefined;
+	console.log(`     Retry → execution ${rid ?? '-'} ${retried?.status ?? '-'}; node runs in it ${nodeRuns(retried, KLING.nodeName).length}`);
+	check('the Retry after the timeout ran and created nothing: still 1 create per item', !!retried && c.createRequests === N && c.createAccepted === N && emulator.kling.tasks().length === N, `createRequests ${c.createRequests}, tasks ${emulator.kling.tasks().length}`);
 	return results;
 }
 
