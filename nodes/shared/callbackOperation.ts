@@ -156,8 +156,11 @@ export async function executeCallbackWait<Request>(
 		: [];
 	const latest = new Map<number, NormalizedTask>();
 	for (const o of submitted) if (o.task && !o.error) latest.set(o.itemIndex, o.task);
-	// A check that failed leaves the task as it was: the callbacks decide.
-	for (const c of checks) if (c.task && !c.error) latest.set(c.itemIndex, { ...c.task, externalTaskId: c.task.externalTaskId || latest.get(c.itemIndex)?.externalTaskId || null });
+	// A task read as failed comes with the engine's error; a read that failed leaves the task as it
+	// was (the callbacks decide).
+	for (const c of checks) {
+		if (c.task && (!c.error || isTerminal(c.task.status))) latest.set(c.itemIndex, { ...c.task, externalTaskId: c.task.externalTaskId || latest.get(c.itemIndex)?.externalTaskId || null });
+	}
 
 	const byItem = new Map<number, TaskOutcome>(submitted.map((o) => [o.itemIndex, o]));
 	const roundTasks: RoundTask[] = [];
@@ -246,7 +249,8 @@ async function sharedRead(roundKey: string, taskId: string, read: () => Promise<
 	return await pending;
 }
 
-const received = (note: string): IWebhookResponseData => ({ webhookResponse: { received: true, note } });
+/** The answer to every call that does not end the wait: 200, telling the caller nothing of the tasks. */
+const received = (): IWebhookResponseData => ({ webhookResponse: { received: true } });
 
 /**
  * A provider's callback for a waiting Create. Never throws (a throw would resume the execution
@@ -260,7 +264,7 @@ export async function callbackWebhook(ctx: IWebhookFunctions, provider: Callback
 	try {
 		const node = ctx.getNode();
 		const round = readRound(ctx.evaluateExpression(`{{ $(${JSON.stringify(node.name)}).context.${ROUND_CONTEXT_KEY} }}`, 0));
-		if (!round) return received('no wait in progress');
+		if (!round) return received();
 		const hint = await provider.hint(ctx);
 		if (hint === 'refused') {
 			ctx.getResponseObject().status(401).json({ error: 'invalid signature' });
@@ -273,8 +277,11 @@ export async function callbackWebhook(ctx: IWebhookFunctions, provider: Callback
 		const read = (taskId: string) => sharedRead(key, taskId, async () => await provider.read(transport, taskId, itemOf.get(taskId) ?? 0));
 		const verdict = await confirmRound(round, hint, ENDED.of(key), read);
 		ctx.logger.debug(`${provider.provider}: callback${hint.taskId ? ` for task ${hint.taskId}` : ''}: ${verdict.resume ? 'every task has ended' : verdict.reason} (${verdict.reads} read${verdict.reads === 1 ? '' : 's'})`);
-		if (!verdict.resume) return received(verdict.reason);
-		if (!GUARD.take(key, Date.now())) return received('the execution is resuming already');
+		if (!verdict.resume) return received(); // the reason is in the debug log above
+		if (!GUARD.take(key, Date.now())) {
+			ctx.logger.debug(`${provider.provider}: another callback is resuming this execution already`);
+			return received();
+		}
 
 		// Answer before downloading: the provider need not wait for the videos.
 		ctx.getResponseObject().status(200).json({ received: true, resumed: true });
@@ -290,7 +297,7 @@ export async function callbackWebhook(ctx: IWebhookFunctions, provider: Callback
 		return { noWebhookResponse: true, workflowData: [output] };
 	} catch (error) {
 		ctx.logger.warn(`${provider.provider}: a callback could not be handled (the execution keeps waiting): ${(error as Error).message}`);
-		if (!answered) return received('not handled');
+		if (!answered) return received();
 		// Answered already, and nothing to resume with: let a later callback (or Max Wait) end it.
 		if (roundKey) GUARD.release(roundKey);
 		return { noWebhookResponse: true };
@@ -311,6 +318,6 @@ async function inBatches<T>(list: T[], limit: number, work: (value: T) => Promis
 
 /** For a node whose webhook() has nothing to route to (no callback wait in this operation). */
 export function notWaiting(): IWebhookResponseData {
-	return received('no wait in progress');
+	return received();
 }
 

@@ -5,7 +5,8 @@ import { isTerminal } from './task';
 /**
  * "Wait for Completion → By Provider Callback": the provider-free rules (pure, no n8n calls, no
  * clock of its own; unit-tested in test/unit/callbackWait.test.ts). How n8n parks and resumes an
- * execution, and why these rules, is in /work/notes/issue14-research.md:
+ * execution, and why these rules, is in notes/issue14-research.md ("research §…" below; measured in
+ * n8n 1.123.81 and 2.41.1):
  *
  * - Create submits the batch, checks every task once, and when some still run it parks the
  *   execution (`putExecutionToWait(now + Max Wait)`). Nothing of the node runs while it waits.

@@ -143,4 +143,24 @@ describe('Kling Avatar → Create, Wait By → Provider Callback (execute side)'
 		expect(emulator.kling.counters.createAccepted).toBe(3);
 		expect(emulator.kling.tasks()).toHaveLength(3);
 	});
+
+	it('counts a task that failed by the check as ended: parks for the others, or returns at once with error items', async () => {
+		const { emulator, engine } = bed;
+		emulator.kling.config.durationFor = (t) => (t.prompt.includes('[[fail]]') ? { submittedMs: 0, processingMs: 0 } : null);
+		const node = klingNode(callbackParams({ prompt: '={{ $json.prompt }}' }), { onError: 'continueRegularOutput' });
+		const mixed = items(2).map((item, n) => ({ ...item, json: { prompt: n === 0 ? 'a [[fail]]' : 'b' } }));
+		const parked = await runNode(engine, node, mixed, klingCredentials(emulator));
+		expect(parked.raw.status).toBe('waiting');
+		expect(parked.output('Node').map((i) => i.json.lastKnownStatus)).toEqual(['failed', 'submitted']);
+
+		emulator.reset();
+		emulator.kling.config.concurrencyLimit = 50;
+		emulator.kling.config.durationFor = (t) => (t.prompt.includes('[[fail]]') ? { submittedMs: 0, processingMs: 0 } : null);
+		const allFailed = items(2).map((item) => ({ ...item, json: { prompt: 'x [[fail]]' } }));
+		const run = await runNode(engine, node, allFailed, klingCredentials(emulator));
+		expect(run.raw.status).not.toBe('waiting');
+		const out = run.output('Node');
+		expect(out.map((i) => (i.json.error as IDataObject | undefined)?.status)).toEqual(['failed', 'failed']);
+		expect(String((out[0].json.error as IDataObject).message)).toMatch(/^Kling task \S+ failed: /);
+	});
 });
