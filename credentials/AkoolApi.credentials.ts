@@ -7,10 +7,23 @@ import type {
 	IHttpRequestOptions,
 	INodeProperties,
 } from 'n8n-workflow';
-import { AKOOL_DEFAULT_BASE_URL, AKOOL_PATHS, AKOOL_SUCCESS, akoolBaseUrl } from '../nodes/Akool/constants';
+import { AKOOL_DEFAULT_BASE_URL, AKOOL_PATHS, AKOOL_RATE_LIMITED, AKOOL_SUCCESS, AKOOL_TOKEN_TRANSIENT_MARK, akoolBaseUrl } from '../nodes/Akool/constants';
 
 /** Marks errors of the token exchange, so the node can tell them from lost requests. */
 export const AKOOL_TOKEN_ERROR_PREFIX = 'Akool getToken failed';
+
+/** Socket-level failures that may clear by themselves (Node / undici error codes). */
+const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET']);
+
+function isTransientNetworkError(error: unknown): boolean {
+	let current: unknown = error;
+	for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+		const code = (current as { code?: unknown }).code;
+		if (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code)) return true;
+		current = (current as { cause?: unknown }).cause;
+	}
+	return /socket hang up/i.test(String((error as { message?: unknown } | undefined)?.message ?? ''));
+}
 
 export class AkoolApi implements ICredentialType {
 	name = 'akoolApi';
@@ -94,13 +107,26 @@ export class AkoolApi implements ICredentialType {
 		if (!clientId || !clientSecret) {
 			throw new Error(`${AKOOL_TOKEN_ERROR_PREFIX}: the Client ID and the Client Secret are both required`);
 		}
-		const response = (await this.helpers.httpRequest({
-			method: 'POST',
-			url: `${akoolBaseUrl(credentials.baseUrl)}${AKOOL_PATHS.credentialExchange}`,
-			body: { clientId, clientSecret },
-			json: true,
-			ignoreHttpStatusErrors: true,
-		})) as { code?: unknown; msg?: unknown; token?: unknown } | undefined;
+		let response: { code?: unknown; msg?: unknown; token?: unknown } | undefined;
+		try {
+			response = (await this.helpers.httpRequest({
+				method: 'POST',
+				url: `${akoolBaseUrl(credentials.baseUrl)}${AKOOL_PATHS.credentialExchange}`,
+				body: { clientId, clientSecret },
+				json: true,
+				ignoreHttpStatusErrors: true,
+			})) as typeof response;
+		} catch (error) {
+			// A dropped or refused connection may work a moment later; a wrong host, scheme or certificate never will.
+			if (isTransientNetworkError(error)) {
+				throw new Error(`${AKOOL_TOKEN_ERROR_PREFIX}: no answer (${(error as Error).message}) ${AKOOL_TOKEN_TRANSIENT_MARK}`);
+			}
+			throw new Error(`${AKOOL_TOKEN_ERROR_PREFIX}: ${akoolBaseUrl(credentials.baseUrl)} could not be reached (${(error as Error).message}). Check the Base URL.`);
+		}
+		if (response?.code === AKOOL_RATE_LIMITED) {
+			const msg = typeof response.msg === 'string' && response.msg ? `: ${response.msg}` : '';
+			throw new Error(`${AKOOL_TOKEN_ERROR_PREFIX} (code ${AKOOL_RATE_LIMITED})${msg} ${AKOOL_TOKEN_TRANSIENT_MARK}`);
+		}
 		// The token sits at the top level of the answer, not under `data`.
 		if (response?.code !== AKOOL_SUCCESS || typeof response.token !== 'string' || !response.token) {
 			const code = response?.code !== undefined ? ` (code ${String(response.code)})` : '';

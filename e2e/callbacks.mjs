@@ -20,12 +20,18 @@
 //  A2. Akool forgeries: bad signature, wrong key, old timestamp (replay), future timestamp, garbage
 //      (JSON and not JSON) → HTTP 401 (n8n itself may refuse a body it cannot parse) and no execution;
 //      a correctly signed lie (completed, foreign URL) for a running video → no execution.
-// Also measured: callback → execution start latency. Exit code 0 = every assertion passed.
+//  A3. An Akool Trigger whose credential is in Client ID + Client Secret mode (made over REST): n8n
+//      runs the credential's preAuthentication (getToken) inside the webhook call; one execution.
+//  E.  The example pair examples/06 + 07: the collect workflow (Kling Avatar Trigger → Write Video) is
+//      activated, the submit workflow runs once (`n8n execute`, beside the server) with its
+//      Settings → callbackUrl pointed at the trigger → one execution and one video file per task.
+// Also measured: task end → execution start latency. Exit code 0 = every assertion passed.
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { isInstalled, packPackage, PINNED_VERSIONS } from './n8n-env.mjs';
-import { createStack, startFastEmulator } from './lib/stack.mjs';
-import { startServer } from './lib/server.mjs';
+import fs from 'node:fs';
+import { createStack, loadExamples, startFastEmulator } from './lib/stack.mjs';
+import { freePort, startServer } from './lib/server.mjs';
 
 const argv = process.argv.slice(2);
 const flags = new Set(argv.filter((a) => a.startsWith('--')));
@@ -172,7 +178,7 @@ async function akoolScenario(server, emulator, wf, url) {
 	const { results, check } = makeChecker('Akool');
 	const a = emulator.akool;
 	const rest = server.rest;
-	const create = async (audio) => {
+	const create = async (audio, webhookUrl = url) => {
 		const res = await fetch(`${emulator.url}/api/open/v3/talkingavatar/create`, {
 			method: 'POST',
 			headers: { 'Content-Type': 'application/json', 'x-api-key': a.config.apiKey },
@@ -180,7 +186,7 @@ async function akoolScenario(server, emulator, wf, url) {
 				width: 3840,
 				height: 2160,
 				avatar_from: 2,
-				webhookUrl: url,
+				webhookUrl,
 				elements: [
 					{ type: 'avatar', avatar_id: 'dvp_Tristan_cloth2_1080P', scale_x: 1, scale_y: 1, offset_x: 1920, offset_y: 1080, width: 3840, height: 2160 },
 					{ type: 'audio', url: audio },
@@ -239,7 +245,60 @@ async function akoolScenario(server, emulator, wf, url) {
 	check('a correctly signed lie (completed, foreign URL) for a running video is answered 200', lie.statusCode === 200, `HTTP ${lie.statusCode}`);
 	check('none of the forgeries started an execution', after === before, `executions ${before} → ${after}`);
 	a.config.processingMs = 1500;
+
+	// A3: a trigger whose credential is in Client ID + Client Secret mode: the token comes from the
+	// credential's preAuthentication, called by n8n inside the webhook call.
+	if (wf.tokenWorkflow) {
+		const tokensBefore = a.counters.tokensIssued;
+		const video = await create(`${emulator.url}/assets/voice.mp3?mode=token`, wf.tokenUrl);
+		const ended = await until(async () => {
+			const l = await endedExecutions(rest, wf.tokenWorkflow.id);
+			return l.length >= 1 ? l : null;
+		}, 30_000, 'an execution of the token-mode trigger');
+		const items = triggerOutput(await rest.getExecution(ended[0].id), wf.tokenWorkflow.nodeName);
+		check('Client ID + Client Secret credential: the trigger gets a token (getToken) and emits the video once', ended.length === 1 && items[0]?.json.taskId === video && items[0]?.json.status === 'succeeded' && a.counters.tokensIssued > tokensBefore, `${ended.length} execution(s), ${items.map((i) => `${i.json.taskId}=${i.json.status}`).join(', ')}, tokens issued ${a.counters.tokensIssued - tokensBefore}`);
+	}
 	return { results, latencyMs: endToStart };
+}
+
+async function examplePair(server, emulator, stack) {
+	const { results, check } = makeChecker('Examples 06 + 07');
+	const rest = server.rest;
+	const pkg = stack.inst.pkg.name;
+	const examples = loadExamples({ emulatorUrl: emulator.url, packageName: pkg });
+	const collect = examples.find((e) => e.id === 'taKlingCbCollec1');
+	const submit = examples.find((e) => e.id === 'taKlingCbSubmit1');
+	if (!collect || !submit) throw new Error('examples 06 / 07 not found');
+	check('the runners skip both for `n8n execute`', !!collect.cliSkip && !!submit.cliSkip && !collect.skip && !submit.skip, `${collect.cliSkip} | ${submit.cliSkip}`);
+	const trigger = collect.workflow.nodes.find((n) => n.type === `${pkg}.klingAvatarTrigger`);
+	const savedCollect = await rest.createWorkflow({ name: collect.name, nodes: collect.workflow.nodes, connections: collect.workflow.connections, settings: { executionOrder: 'v1' } });
+	await rest.activateWorkflow(savedCollect.id, savedCollect.versionId);
+	await server.waitForWebhook(`${trigger.webhookId}/callback`);
+	const url = `${server.url}/webhook/${trigger.webhookId}/callback`;
+	// Settings → callbackUrl: the example's n8n address (127.0.0.1:5678) → this server's.
+	const nodes = JSON.parse(JSON.stringify(submit.workflow.nodes));
+	const settings = nodes.find((n) => n.name === 'Settings').parameters.assignments.assignments.find((a) => a.name === 'callbackUrl');
+	check('the submit example\'s callbackUrl is the trigger example\'s production URL (on port 5678)', settings.value === `http://127.0.0.1:5678/webhook/${trigger.webhookId}/callback`, settings.value);
+	settings.value = url;
+	const savedSubmit = await rest.createWorkflow({ name: submit.name, nodes, connections: submit.workflow.connections, settings: { executionOrder: 'v1' } });
+	const out = path.join(stack.filesDir, 'talking-avatar', 'output');
+	fs.rmSync(out, { recursive: true, force: true });
+	fs.mkdirSync(out, { recursive: true });
+	emulator.reset();
+	const run = await stack.inst.execute(savedSubmit.id, { timeoutMs: 120_000, env: { N8N_RUNNERS_BROKER_PORT: String(await freePort()) } });
+	const submitted = run.run?.data?.resultData?.runData?.['Submit Avatar Video']?.[0]?.data?.main?.[0]?.map((i) => i.json) ?? [];
+	check('the submit run ends at once with 3 submitted tasks', run.ok && submitted.length === 3 && submitted.every((t) => t.status === 'submitted'), `${run.ms} ms; ${submitted.map((t) => `${t.taskId}=${t.status}`).join(', ')}${run.ok ? '' : ` ${run.errorMessage}`}`);
+	const tasks = emulator.kling.tasks();
+	check('each Kling task carries the trigger\'s URL as callback_url', tasks.length === 3 && tasks.every((t) => t.callbackUrl === url), tasks.map((t) => t.callbackUrl).join(', '));
+	await until(async () => (await endedExecutions(rest, savedCollect.id)).length >= 3, 30_000, 'three executions of the collect example');
+	await sleep(QUIET_MS);
+	const all = await endedExecutions(rest, savedCollect.id);
+	const sample = fs.readFileSync(path.resolve(import.meta.dirname, '..', 'emulator', 'assets', 'sample.mp4'));
+	const files = fs.readdirSync(out).filter((f) => f.endsWith('.mp4')).sort();
+	const expected = tasks.map((t) => `callback-${t.taskId}.mp4`).sort();
+	check('exactly one execution per task, all successful', all.length === 3 && all.every((e) => e.status === 'success'), all.map((e) => `${e.id}:${e.status}`).join(', '));
+	check('one video file per task (callback-<taskId>.mp4), bytes = the emulator\'s sample', JSON.stringify(files) === JSON.stringify(expected) && files.every((f) => fs.readFileSync(path.join(out, f)).equals(sample)), files.join(', '));
+	return { results };
 }
 
 async function runVersion(version, tarball, emulator) {
@@ -255,13 +314,23 @@ async function runVersion(version, tarball, emulator) {
 	try {
 		const kling = triggerWorkflow('Kling Avatar', `${pkg}.klingAvatarTrigger`, { klingApi: { id: 'taKlingEmulator1', name: 'Kling (emulator)' } });
 		const akool = triggerWorkflow('Akool', `${pkg}.akoolTrigger`, { akoolApi: { id: 'taAkoolEmulator1', name: 'Akool (emulator)' } });
-		for (const wf of [kling, akool]) {
+		// A second Akool credential in Client ID + Client Secret (token) mode, made through the REST API.
+		const ac = emulator.akool.config;
+		const tokenCred = await server.rest.post('/credentials', {
+			name: 'Akool (emulator, token)',
+			type: 'akoolApi',
+			data: { authentication: 'clientCredentials', clientId: ac.clientId, clientSecret: ac.clientSecret, baseUrl: emulator.url },
+		});
+		const akoolToken = triggerWorkflow('Akool token', `${pkg}.akoolTrigger`, { akoolApi: { id: tokenCred.id, name: tokenCred.name } });
+		for (const wf of [kling, akool, akoolToken]) {
 			const saved = await server.rest.createWorkflow(wf.workflow);
 			await server.rest.activateWorkflow(saved.id, saved.versionId);
 			wf.id = saved.id;
 		}
-		for (const wf of [kling, akool]) wf.ms = await server.waitForWebhook(`${wf.webhookId}/callback`);
+		for (const wf of [kling, akool, akoolToken]) wf.ms = await server.waitForWebhook(`${wf.webhookId}/callback`);
 		const urlOf = (wf) => `${server.url}/webhook/${wf.webhookId}/callback`;
+		akool.tokenWorkflow = akoolToken;
+		akool.tokenUrl = urlOf(akoolToken);
 		console.log(`  production URLs: ${urlOf(kling)}, ${urlOf(akool)}`);
 		emulator.reset();
 		console.log('  -- Kling Avatar Trigger');
@@ -269,7 +338,9 @@ async function runVersion(version, tarball, emulator) {
 		emulator.reset();
 		console.log('  -- Akool Trigger');
 		const a = await akoolScenario(server, emulator, akool, urlOf(akool));
-		results.push(...k.results, ...a.results);
+		console.log('  -- examples 06 + 07 (batch by callback)');
+		const e = await examplePair(server, emulator, stack);
+		results.push(...k.results, ...a.results, ...e.results);
 		latency.kling = k.latencyMs;
 		latency.akool = a.latencyMs;
 	} catch (error) {

@@ -200,7 +200,14 @@ async function addNodeAction(page, query, nodeName, action) {
 	const search = await openNodeCreator(page);
 	await search.fill(query);
 	await page.locator(tid('item-iterator-item'), { has: page.locator(tid('node-creator-item-name'), { hasText: nodeName }) }).first().click();
-	await page.locator(tid('item-iterator-item'), { hasText: action }).first().click();
+	const item = page.locator(tid('item-iterator-item'), { hasText: action }).first();
+	if (!(await item.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false))) {
+		// The node creator shows a node and its trigger (Kling Avatar + Kling Avatar Trigger) as one
+		// app; on an empty canvas it opens with the Triggers and the Actions folded away.
+		const actions = page.getByText(/^\s*Actions \(\d+\)\s*$/).first();
+		if (await actions.isVisible().catch(() => false)) await actions.click();
+	}
+	await item.click();
 	await page.locator(tid('ndv')).waitFor({ state: 'visible', timeout: 15_000 });
 	await page.locator(tid('node-parameters')).waitFor({ state: 'visible', timeout: 10_000 });
 }

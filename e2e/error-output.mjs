@@ -17,9 +17,8 @@
 //     `{ error: {…} }` with their task facts and pairedItem.
 // Exit code 0 = every assertion passed.
 import crypto from 'node:crypto';
-import path from 'node:path';
-import { isInstalled, packPackage, PINNED_VERSIONS } from './n8n-env.mjs';
-import { createStack, startFastEmulator } from './lib/stack.mjs';
+import { acrossVersions, klingCreateParameters, makeChecker, PROVIDER_NODES, runSuite, webhookSplitOut } from './lib/suite.mjs';
+import { createStack } from './lib/stack.mjs';
 import { startServer } from './lib/server.mjs';
 
 const argv = process.argv.slice(2);
@@ -30,25 +29,8 @@ const uuid = () => crypto.randomUUID();
 /** Per provider: the node, its parameters, the 3 webhook items, and how to find the failed task. */
 const PROVIDERS = [
 	{
-		key: 'kling',
-		label: 'Kling',
-		nodeName: 'Kling Avatar',
-		type: 'klingAvatar',
-		credentials: { klingApi: { id: 'taKlingEmulator1', name: 'Kling (emulator)' } },
-		parameters: (emu) => ({
-			resource: 'avatarVideo',
-			operation: 'create',
-			imageSource: 'url',
-			imageUrl: `${emu}/assets/portrait.jpg`,
-			audioSource: 'url',
-			audioUrl: `${emu}/assets/voice.mp3`,
-			prompt: '={{ $json.prompt }}',
-			mode: 'std',
-			waitForCompletion: true,
-			maxWaitMinutes: 2,
-			downloadVideo: false,
-			options: {},
-		}),
+		...PROVIDER_NODES.kling,
+		parameters: (emu) => klingCreateParameters(emu, { prompt: '={{ $json.prompt }}', maxWaitMinutes: 2, downloadVideo: false }),
 		items: () => [
 			{ n: 1, prompt: 'error-output e2e item 1' },
 			{ n: 2, prompt: 'error-output e2e item 2 [[fail]]' },
@@ -63,11 +45,7 @@ const PROVIDERS = [
 		creates: (e) => e.kling.counters.createRequests,
 	},
 	{
-		key: 'akool',
-		label: 'Akool',
-		nodeName: 'Akool',
-		type: 'akool',
-		credentials: { akoolApi: { id: 'taAkoolEmulator1', name: 'Akool (emulator)' } },
+		...PROVIDER_NODES.akool,
 		parameters: () => ({
 			resource: 'talkingAvatarVideo',
 			operation: 'create',
@@ -94,11 +72,7 @@ const PROVIDERS = [
 		creates: (e) => e.akool.counters.createRequests,
 	},
 	{
-		key: 'mingyan',
-		label: 'Mingyan',
-		nodeName: 'Mingyan Lip-Sync',
-		type: 'mingyanLipSync',
-		credentials: { mingyanApi: { id: 'taMingyanEmulat1', name: 'Mingyan (emulator)' } },
+		...PROVIDER_NODES.mingyan,
 		parameters: (emu) => ({
 			resource: 'lipSyncVideo',
 			operation: 'create',
@@ -170,29 +144,20 @@ function buildWorkflow(p, { mode, packageName, emulatorUrl }) {
 		// …and pairedItem leads back to the same input item.
 		['pairedN', "={{ $('Split Out').item.json.n }}", 'number'],
 	]);
+	const entry = webhookSplitOut(hookPath, p.nodeName);
 	return {
 		hookPath,
 		nodeName: p.nodeName,
 		workflow: {
 			name: `e2e error output: ${mode} ${p.label}`,
 			nodes: [
-				{
-					id: uuid(),
-					name: 'Webhook',
-					type: 'n8n-nodes-base.webhook',
-					typeVersion: 2,
-					position: [0, 0],
-					webhookId: uuid(),
-					parameters: { httpMethod: 'POST', path: hookPath, responseMode: 'onReceived', options: {} },
-				},
-				{ id: uuid(), name: 'Split Out', type: 'n8n-nodes-base.splitOut', typeVersion: 1, position: [220, 0], parameters: { fieldToSplitOut: 'body.items', options: {} } },
+				...entry.nodes,
 				ours,
 				succeeded,
 				...(errorOutput ? [failed] : []),
 			],
 			connections: {
-				Webhook: { main: [[{ node: 'Split Out', type: 'main', index: 0 }]] },
-				'Split Out': { main: [[{ node: p.nodeName, type: 'main', index: 0 }]] },
+				...entry.connections,
 				[p.nodeName]: {
 					main: [[{ node: 'Succeeded', type: 'main', index: 0 }], ...(errorOutput ? [[{ node: 'Failed', type: 'main', index: 0 }]] : [])],
 				},
@@ -210,16 +175,6 @@ function outputOf(execution, nodeName, outputIndex = 0) {
 const pairedOf = (item) => (Array.isArray(item.pairedItem) ? item.pairedItem[0] : item.pairedItem)?.item;
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-
-function makeChecker(tag) {
-	const results = [];
-	const check = (name, cond, detail) => {
-		results.push({ name: `${tag}: ${name}`, ok: !!cond, detail });
-		console.log(`    ${cond ? 'PASS' : 'FAIL'}  ${tag}: ${name}${detail !== undefined && detail !== '' ? `  — ${detail}` : ''}`);
-		return !!cond;
-	};
-	return { results, check };
-}
 
 /** Creates, activates and runs one workflow per provider (side by side); returns the executions. */
 async function runAll(server, emulator, packageName, mode) {
@@ -330,20 +285,7 @@ async function runVersion(version, tarball, emulator) {
 }
 
 async function main() {
-	const list = versions.length ? versions : PINNED_VERSIONS;
-	for (const v of list) {
-		if (!isInstalled(v)) throw new Error(`n8n@${v} is not installed: run \`bash e2e/install-n8n.sh ${v}\` (scripts/run.sh e2e does it)`);
-	}
-	const t0 = Date.now();
-	const tarball = packPackage();
-	const emulator = await startFastEmulator();
-	console.log(`packed ${path.basename(tarball)} in ${((Date.now() - t0) / 1000).toFixed(1)} s; emulator on ${emulator.url}`);
-	const summary = [];
-	try {
-		for (const version of list) summary.push(await runVersion(version, tarball, emulator));
-	} finally {
-		await emulator.close();
-	}
+	const { summary, t0 } = await acrossVersions(versions, runVersion);
 	console.log('\n== error-output summary (real `n8n start`, webhook executions)');
 	for (const s of summary) {
 		console.log(`\n  n8n ${s.version}: ${s.ok ? 'PASSED' : 'FAILED'} (${s.results.filter((r) => r.ok).length}/${s.results.length} checks) in ${(s.ms / 1000).toFixed(1)} s`);
@@ -354,10 +296,4 @@ async function main() {
 	return summary.every((s) => s.ok) ? 0 : 1;
 }
 
-main().then(
-	(code) => process.exit(code),
-	(err) => {
-		console.error(err.stack ?? err);
-		process.exit(1);
-	},
-);
+runSuite(main);

@@ -28,6 +28,7 @@ import path from 'node:path';
 import { isInstalled, packPackage } from './n8n-env.mjs';
 import { credentialSecrets, emulatorCredentials, filesWithSecrets, startFastEmulator } from './lib/stack.mjs';
 import { startQueueStack, workerOf, ensureDebianPackages } from './lib/queue-stack.mjs';
+import { klingCreateParameters, runSuite, webhookSplitOut } from './lib/suite.mjs';
 
 const argv = process.argv.slice(2);
 const flags = new Set(argv.filter((a) => a.startsWith('--')));
@@ -67,22 +68,14 @@ function klingNode(packageName, emu, { maxWaitMinutes = 2, retryOnFail = false, 
 		typeVersion: 1,
 		position: [440, 0],
 		credentials: { klingApi: { id: 'taKlingEmulator1', name: 'Kling (emulator)' } },
-		parameters: {
-			resource: 'avatarVideo',
-			operation: 'create',
-			imageSource: 'url',
-			imageUrl: `${emu}/assets/portrait.jpg`,
-			audioSource: 'url',
-			audioUrl: `${emu}/assets/voice.mp3`,
-			prompt: '={{ "queue e2e execution " + $execution.id + " item " + $json.n }}',
-			mode: 'std',
-			waitForCompletion: true,
+		parameters: klingCreateParameters(emu, {
+			prompt: '={{ "queue e2e item " + $json.n }}',
 			...(waitBy ? { waitBy } : {}),
 			maxWaitMinutes,
 			downloadVideo: true,
 			videoBinaryProperty: 'video',
 			options: { pollMinIntervalSeconds: 0.5, pollMaxIntervalSeconds: 1 },
-		},
+		}),
 		...(retryOnFail ? { retryOnFail: true, maxTries: 2, waitBetweenTries: 0 } : {}),
 	};
 }
@@ -91,28 +84,15 @@ function klingNode(packageName, emu, { maxWaitMinutes = 2, retryOnFail = false, 
 async function deploy(q, emu, tag, { binaryAnswer = false, progress = false, ...nodeOpts } = {}) {
 	const hookPath = `q-${tag}-${uuid().slice(0, 8)}`;
 	const packageName = q.stack.inst.pkg.name;
-	const webhook = {
-		id: uuid(),
-		name: 'Webhook',
-		type: 'n8n-nodes-base.webhook',
-		typeVersion: 2,
-		position: [0, 0],
-		webhookId: uuid(),
-		parameters: binaryAnswer
-			? { httpMethod: 'POST', path: hookPath, responseMode: 'lastNode', responseData: 'firstEntryBinary', responseBinaryPropertyName: 'video', options: {} }
-			: { httpMethod: 'POST', path: hookPath, responseMode: 'onReceived', options: {} },
-	};
+	const entry = webhookSplitOut(
+		hookPath,
+		'Kling Avatar',
+		binaryAnswer ? { httpMethod: 'POST', path: hookPath, responseMode: 'lastNode', responseData: 'firstEntryBinary', responseBinaryPropertyName: 'video', options: {} } : undefined,
+	);
 	const wf = await q.main.rest.createWorkflow({
 		name: `e2e queue: ${tag}`,
-		nodes: [
-			webhook,
-			{ id: uuid(), name: 'Split Out', type: 'n8n-nodes-base.splitOut', typeVersion: 1, position: [220, 0], parameters: { fieldToSplitOut: 'body.items', options: {} } },
-			klingNode(packageName, emu.url, nodeOpts),
-		],
-		connections: {
-			Webhook: { main: [[{ node: 'Split Out', type: 'main', index: 0 }]] },
-			'Split Out': { main: [[{ node: 'Kling Avatar', type: 'main', index: 0 }]] },
-		},
+		nodes: [...entry.nodes, klingNode(packageName, emu.url, nodeOpts)],
+		connections: entry.connections,
 		settings: { executionOrder: 'v1', saveDataErrorExecution: 'all', saveDataSuccessExecution: 'all', ...(progress ? { saveExecutionProgress: true } : {}) },
 	});
 	await q.main.rest.activateWorkflow(wf.id, wf.versionId);
@@ -314,11 +294,13 @@ async function scenarioC(q, emu) {
 /**
  * One execution's timeline from the emulator's request log, in ms after its startedAt: creates
  * accepted, the tasks' ends, when a status read first saw each end, video downloads finished, and
- * when n8n marked it stopped. Its tasks are the ones whose prompt names the execution.
+ * when n8n marked it stopped. Its tasks are the ones its output names (the prompt must not carry the
+ * execution id: it is part of the task ledger's fingerprint, and a Retry runs under a new id).
  */
 function timeline(execution, emu) {
 	const start = new Date(execution.startedAt).getTime();
-	const mine = emu.kling.tasks().filter((t) => t.prompt.startsWith(`queue e2e execution ${execution.id} `));
+	const ids = new Set(nodeRun(execution).items.map((j) => j.taskId));
+	const mine = emu.kling.tasks().filter((t) => ids.has(t.taskId));
 	const rel = (ms) => (Number.isFinite(ms) ? Math.round(ms - start) : null);
 	const ends = mine.map((t) => t.createdAt + t.submittedMs + t.processingMs);
 	const seen = mine.map((t, i) => Math.min(...emu.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/image2video/${t.taskId}`) && r.at >= ends[i]).map((r) => r.at)));
@@ -558,10 +540,4 @@ async function main() {
 	return results.length && results.every((r) => r.ok) ? 0 : 1;
 }
 
-main().then(
-	(code) => process.exit(code),
-	(err) => {
-		console.error(err.stack ?? err);
-		process.exit(1);
-	},
-);
+runSuite(main);

@@ -23,9 +23,8 @@
 //     same 3 tasks (success, 3 items "succeeded", the videos downloaded) and create none.
 // Exit code 0 = every assertion passed.
 import crypto from 'node:crypto';
-import path from 'node:path';
-import { isInstalled, packPackage, PINNED_VERSIONS } from './n8n-env.mjs';
-import { createStack, credentialSecrets, filesWithSecrets, startFastEmulator } from './lib/stack.mjs';
+import { acrossVersions, klingCreateParameters, makeChecker, PROVIDER_NODES, runSuite, webhookSplitOut } from './lib/suite.mjs';
+import { createStack, credentialSecrets, filesWithSecrets } from './lib/stack.mjs';
 import { startServer } from './lib/server.mjs';
 
 const argv = process.argv.slice(2);
@@ -43,37 +42,16 @@ const uuid = () => crypto.randomUUID();
 /** What differs per provider: node, parameters, and how to read the emulator. */
 const PROVIDERS = [
 	{
-		key: 'kling',
-		label: 'Kling',
-		nodeName: 'Kling Avatar',
-		type: 'klingAvatar',
-		credentials: { klingApi: { id: 'taKlingEmulator1', name: 'Kling (emulator)' } },
-		parameters: (emu, maxWaitMinutes) => ({
-			resource: 'avatarVideo',
-			operation: 'create',
-			imageSource: 'url',
-			imageUrl: `${emu}/assets/portrait.jpg`,
-			audioSource: 'url',
-			audioUrl: `${emu}/assets/voice.mp3`,
-			prompt: '={{ "retry e2e item " + $json.n }}',
-			mode: 'std',
-			waitForCompletion: true,
-			maxWaitMinutes,
-			downloadVideo: true,
-			videoBinaryProperty: 'video',
-			options: {},
-		}),
+		...PROVIDER_NODES.kling,
+		parameters: (emu, maxWaitMinutes) =>
+			klingCreateParameters(emu, { prompt: '={{ "retry e2e item " + $json.n }}', maxWaitMinutes, downloadVideo: true, videoBinaryProperty: 'video' }),
 		emu: (e) => e.kling,
 		setSlow: (e) => (e.kling.config.processingMs = SLOW_PROCESSING_MS),
 		tasks: (e) =>
 			e.kling.tasks().map((t) => ({ id: t.taskId, item: itemOf(t.prompt), ended: t.status === 'succeed' || t.status === 'failed', status: t.status })),
 	},
 	{
-		key: 'akool',
-		label: 'Akool',
-		nodeName: 'Akool',
-		type: 'akool',
-		credentials: { akoolApi: { id: 'taAkoolEmulator1', name: 'Akool (emulator)' } },
+		...PROVIDER_NODES.akool,
 		parameters: (emu, maxWaitMinutes) => ({
 			resource: 'talkingAvatarVideo',
 			operation: 'create',
@@ -92,11 +70,7 @@ const PROVIDERS = [
 		tasks: (e) => e.akool.videos().map((v) => ({ id: v._id, item: itemOf(v.audioUrl), ended: v.status >= 3, status: v.status })),
 	},
 	{
-		key: 'mingyan',
-		label: 'Mingyan',
-		nodeName: 'Mingyan Lip-Sync',
-		type: 'mingyanLipSync',
-		credentials: { mingyanApi: { id: 'taMingyanEmulat1', name: 'Mingyan (emulator)' } },
+		...PROVIDER_NODES.mingyan,
 		parameters: (emu, maxWaitMinutes) => ({
 			resource: 'lipSyncVideo',
 			operation: 'create',
@@ -135,28 +109,17 @@ function buildWorkflow(p, { scenario, packageName, emulatorUrl, maxWaitMinutes, 
 		parameters: p.parameters(emulatorUrl, maxWaitMinutes),
 		...(retryOnFail ? { retryOnFail: true, maxTries: 2, waitBetweenTries: 0 } : {}),
 	};
+	const entry = webhookSplitOut(hookPath, p.nodeName);
 	return {
 		hookPath,
 		nodeName: p.nodeName,
 		workflow: {
 			name: `e2e retries: ${scenario} ${p.label}`,
 			nodes: [
-				{
-					id: uuid(),
-					name: 'Webhook',
-					type: 'n8n-nodes-base.webhook',
-					typeVersion: 2,
-					position: [0, 0],
-					webhookId: uuid(),
-					parameters: { httpMethod: 'POST', path: hookPath, responseMode: 'onReceived', options: {} },
-				},
-				{ id: uuid(), name: 'Split Out', type: 'n8n-nodes-base.splitOut', typeVersion: 1, position: [220, 0], parameters: { fieldToSplitOut: 'body.items', options: {} } },
+				...entry.nodes,
 				ours,
 			],
-			connections: {
-				Webhook: { main: [[{ node: 'Split Out', type: 'main', index: 0 }]] },
-				'Split Out': { main: [[{ node: p.nodeName, type: 'main', index: 0 }]] },
-			},
+			connections: entry.connections,
 			settings: {
 				executionOrder: 'v1',
 				saveDataErrorExecution: 'all',
@@ -216,16 +179,6 @@ function statusesNamedIn(text) {
 function perItem(tasks, items) {
 	const counts = Array.from({ length: items }, (_, i) => tasks.filter((t) => t.item === i + 1).length);
 	return `${tasks.length} (${counts.join('/')})`;
-}
-
-function makeChecker(tag) {
-	const results = [];
-	const check = (name, cond, detail) => {
-		results.push({ name: `${tag}: ${name}`, ok: !!cond, detail });
-		console.log(`    ${cond ? 'PASS' : 'FAIL'}  ${tag}: ${name}${detail !== undefined && detail !== '' ? `  — ${detail}` : ''}`);
-		return !!cond;
-	};
-	return { results, check };
 }
 
 /** Creates + activates the workflows of one scenario (one per provider). */
@@ -585,21 +538,7 @@ async function runVersion(version, tarball, emulator) {
 }
 
 async function main() {
-	const list = versions.length ? versions : PINNED_VERSIONS;
-	for (const v of list) {
-		if (!isInstalled(v)) throw new Error(`n8n@${v} is not installed: run \`bash e2e/install-n8n.sh ${v}\` (scripts/run.sh e2e does it)`);
-	}
-	const t0 = Date.now();
-	const tarball = packPackage();
-	const packMs = Date.now() - t0;
-	const emulator = await startFastEmulator();
-	console.log(`packed ${path.basename(tarball)} in ${(packMs / 1000).toFixed(1)} s; emulator on ${emulator.url}`);
-	const summary = [];
-	try {
-		for (const version of list) summary.push(await runVersion(version, tarball, emulator));
-	} finally {
-		await emulator.close();
-	}
+	const { summary, t0, packMs } = await acrossVersions(versions, runVersion);
 	console.log('\n== retries summary (real `n8n start`, webhook executions, emulator counters)');
 	for (const s of summary) {
 		const t = s.timings;
@@ -613,10 +552,4 @@ async function main() {
 	return summary.every((s) => s.ok) ? 0 : 1;
 }
 
-main().then(
-	(code) => process.exit(code),
-	(err) => {
-		console.error(err.stack ?? err);
-		process.exit(1);
-	},
-);
+runSuite(main);

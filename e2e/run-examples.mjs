@@ -11,7 +11,8 @@
 // types are the npm ones: n8n-nodes-talking-avatar.<node>. Exit code 0 = all passed.
 import fs from 'node:fs';
 import path from 'node:path';
-import { isInstalled, N8nInstance, packPackage, PINNED_VERSIONS } from './n8n-env.mjs';
+import { N8nInstance, packPackage } from './n8n-env.mjs';
+import { installedVersions, runSuite } from './lib/suite.mjs';
 import { ASSETS_DIR, createStack, startFastEmulator } from './lib/stack.mjs';
 
 const argv = process.argv.slice(2);
@@ -123,10 +124,7 @@ async function runExample(stack, example, emulator, packageName) {
 }
 
 async function main() {
-	const list = versions.length ? versions : PINNED_VERSIONS;
-	for (const v of list) {
-		if (!isInstalled(v)) throw new Error(`n8n@${v} is not installed: run \`bash e2e/install-n8n.sh ${v}\` (scripts/run.sh e2e does it)`);
-	}
+	const list = installedVersions(versions);
 	const t0 = Date.now();
 	const tarball = packPackage();
 	const emulator = await startFastEmulator();
@@ -141,9 +139,9 @@ async function main() {
 			console.log(`  user folder ${stack.userFolder}; credentials ${stack.credentials.map((c) => c.type).join(', ')}; setup ${Date.now() - tv} ms (install package + import ${stack.importMs} ms)`);
 			const perExample = [];
 			for (const ex of stack.examples) {
-				if (ex.skip) {
-					console.log(`  -- ${ex.file}: SKIPPED (${ex.skip})`);
-					perExample.push({ file: ex.file, skipped: ex.skip });
+				if (ex.skip || ex.cliSkip) {
+					console.log(`  -- ${ex.file}: SKIPPED (${ex.skip ?? ex.cliSkip})`);
+					perExample.push({ file: ex.file, skipped: ex.skip ?? ex.cliSkip });
 					continue;
 				}
 				const r = await runExample(stack, ex, emulator, packageName);
@@ -167,10 +165,4 @@ async function main() {
 	return summary.every((s) => s.ok) ? 0 : 1;
 }
 
-main().then(
-	(code) => process.exit(code),
-	(err) => {
-		console.error(err.stack ?? err);
-		process.exit(1);
-	},
-);
+runSuite(main);

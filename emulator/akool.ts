@@ -920,16 +920,17 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 					this.held.set(r._id, [...(this.held.get(r._id) ?? []), change.status]);
 					return;
 				}
+				// Deliveries held back by `reorder` before this one go out right after it (taken now, not
+				// when an earlier delivery still in flight completes).
+				const held = this.held.get(r._id) ?? [];
+				this.held.delete(r._id);
 				chain = chain.then(async () => {
 					const sent = await this.deliver(r, change.status, gen);
 					if (control?.action === 'duplicate' && sent) {
 						for (let n = 0; n < Math.max(1, Math.floor(control.copies ?? 1)); n++) await this.resend(sent, gen);
 					}
-					const held = this.held.get(r._id);
-					if (held?.length && gen === this.generation) {
-						this.held.delete(r._id);
-						for (const status of held) await this.deliver(r, status, gen, 'reordered');
-					}
+					if (gen !== this.generation) return;
+					for (const status of held) await this.deliver(r, status, gen, 'reordered');
 				});
 			}, Math.max(0, change.at - Date.now()));
 			timer.unref();

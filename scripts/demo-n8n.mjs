@@ -60,8 +60,8 @@ async function main() {
 		console.log(`[demo] n8n ${VERSION}: package installed, ${stack.credentials.length} credential(s) and ${stack.examples.filter((e) => !e.skip).length} example workflow(s) imported`);
 		fs.mkdirSync(OUT, { recursive: true });
 		for (const ex of stack.examples) {
-			if (ex.skip) {
-				console.log(`\n- ${ex.file}: skipped (${ex.skip})`);
+			if (ex.skip || ex.cliSkip) {
+				console.log(`\n- ${ex.file}: skipped (${ex.skip ?? ex.cliSkip})`);
 				continue;
 			}
 			fs.rmSync(stack.output, { recursive: true, force: true });

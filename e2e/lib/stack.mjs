@@ -109,8 +109,11 @@ export function emulatorCredentials(emulator) {
 
 /**
  * The example workflows (examples/*.json, sorted by file name). Workflows whose node types the
- * package does not declare are returned with `skip` set. Asset URLs are rewritten when the
- * emulator does not run at EXAMPLE_EMULATOR_URL.
+ * package does not declare are returned with `skip` set (not importable). Workflows that
+ * `n8n execute` cannot run sensibly get `cliSkip` (still imported, e.g. for `npm start`): a trigger
+ * workflow (it runs when active in `n8n start`) and one that submits tasks for it without waiting
+ * (its videos arrive by callback). e2e/callbacks.mjs runs such pairs. Asset URLs are rewritten
+ * when the emulator does not run at EXAMPLE_EMULATOR_URL.
  */
 export function loadExamples({ emulatorUrl = EXAMPLE_EMULATOR_URL, packageName = 'n8n-nodes-talking-avatar', nodeNames } = {}) {
 	const files = fs.readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.json')).sort();
@@ -120,7 +123,16 @@ export function loadExamples({ emulatorUrl = EXAMPLE_EMULATOR_URL, packageName =
 		const workflow = JSON.parse(text);
 		const ours = workflow.nodes.filter((n) => n.type.startsWith(`${packageName}.`)).map((n) => n.type.slice(packageName.length + 1));
 		const missing = nodeNames ? ours.filter((t) => !nodeNames.includes(t)) : [];
-		return { file, id: workflow.id, name: workflow.name, workflow, ourTypes: [...new Set(ours)], skip: missing.length ? `package has no node ${missing.join(', ')}` : null };
+		const triggers = [...new Set(ours.filter((t) => t.endsWith('Trigger')))];
+		const submitsForTrigger = workflow.nodes.some(
+			(n) => n.type.startsWith(`${packageName}.`) && n.parameters?.waitForCompletion === false && (n.parameters?.options?.callbackUrl || n.parameters?.options?.webhookUrl),
+		);
+		const cliSkip = triggers.length
+			? `trigger workflow (${triggers.join(', ')}): it runs when active in n8n start; npm run test:callbacks runs it`
+			: submitsForTrigger
+				? 'submits tasks for a trigger workflow (the videos arrive by callback); npm run test:callbacks runs it'
+				: null;
+		return { file, id: workflow.id, name: workflow.name, workflow, ourTypes: [...new Set(ours)], skip: missing.length ? `package has no node ${missing.join(', ')}` : null, cliSkip };
 	});
 }
 

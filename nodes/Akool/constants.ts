@@ -19,6 +19,11 @@ export const AKOOL_PATHS = {
 export const AKOOL_SUCCESS = 1000;
 /** "Frequent operation": Akool's rate limit (provider-apis.md §6.3). */
 export const AKOOL_RATE_LIMITED = 1005;
+/**
+ * Ends the message of a getToken failure worth trying again: Akool's rate limit (1005, "Frequent
+ * operation", provider-apis.md §6.3) or no answer at all. Nothing but the token request was sent.
+ */
+export const AKOOL_TOKEN_TRANSIENT_MARK = '(temporary: nothing else was sent, try again)';
 /** "Invalid authorization, or the request token has expired". */
 export const AKOOL_TOKEN_INVALID = 1101;
 

@@ -12,7 +12,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { throwIfCancelled } from '../shared/cancellation';
 import type { FailureKind } from '../shared/errors';
 import { failureKindOf, transportFailure, withFailureKind } from '../shared/errors';
-import { AKOOL_CREDENTIAL, AKOOL_RATE_LIMITED, AKOOL_SUCCESS, AKOOL_TOKEN_INVALID, akoolBaseUrl } from './constants';
+import { AKOOL_CREDENTIAL, AKOOL_RATE_LIMITED, AKOOL_SUCCESS, AKOOL_TOKEN_INVALID, AKOOL_TOKEN_TRANSIENT_MARK, akoolBaseUrl } from './constants';
 
 /** Node executions, load-options calls and the Akool Trigger's webhook calls. */
 export type AkoolContext = IExecuteFunctions | ILoadOptionsFunctions | IWebhookFunctions;
@@ -153,7 +153,15 @@ interface TokenState {
 	pending?: Promise<unknown>;
 	/** The token request was refused: the credential is wrong, every later request fails the same way. */
 	failure?: Error;
+	/**
+	 * The last token request failed for now (rate limit, no answer): until `until` (epoch ms), requests
+	 * fail with the same retryable error instead of asking again, so a batch asks Akool once per pause.
+	 */
+	transient?: { error: Error; until: number };
 }
+
+/** After a temporary getToken failure, how long the batch's other requests do not ask again. */
+const TOKEN_RETRY_PAUSE_MS = 1_000;
 
 const tokenStates = new WeakMap<object, TokenState>();
 
@@ -198,11 +206,16 @@ async function send(
 		if ('getExecutionCancelSignal' in ctx) throwIfCancelled(ctx);
 		const tokenMessage = tokenErrorMessage(error);
 		if (tokenMessage) {
+			// A rate limit or a lost answer on getToken: the request itself was never sent, so the
+			// engine may repeat it (a create too) after its backoff; anything else is final.
+			const transient = tokenMessage.includes(AKOOL_TOKEN_TRANSIENT_MARK);
 			const tokenError = new NodeOperationError(ctx.getNode(), tokenMessage, {
 				itemIndex,
-				description: 'The token request (POST /api/open/v3/getToken) was refused; nothing else was sent.',
+				description: transient
+					? 'The token request (POST /api/open/v3/getToken) was rate-limited or not answered; nothing else was sent.'
+					: 'The token request (POST /api/open/v3/getToken) was refused; nothing else was sent.',
 			});
-			return await Promise.reject(withFailureKind(tokenError, 'fatal'));
+			return await Promise.reject(withFailureKind(tokenError, transient ? 'retryable' : 'fatal'));
 		}
 		// No HTTP answer: a read can simply be repeated, a create may have gone through.
 		const failure = transportFailure(ctx.getNode(), error, what, itemIndex);
@@ -228,6 +241,7 @@ export async function akoolHttp(ctx: AkoolContext, options: IHttpRequestOptions,
 	for (;;) {
 		if (state.failure) return await Promise.reject(state.failure);
 		await settled(state);
+		if (pausedAfterTransient(state)) return await Promise.reject(state.transient?.error);
 		const credentials = await ctx.getCredentials(AKOOL_CREDENTIAL, itemIndex);
 		// Checked again after the await: another request may have started a fetch meanwhile.
 		if (state.pending || state.failure) continue;
@@ -241,12 +255,18 @@ export async function akoolHttp(ctx: AkoolContext, options: IHttpRequestOptions,
 	for (;;) {
 		if (state.failure) return await Promise.reject(state.failure);
 		await settled(state);
+		if (pausedAfterTransient(state)) return await Promise.reject(state.transient?.error);
 		const now = await ctx.getCredentials(AKOOL_CREDENTIAL, itemIndex);
 		if (state.pending || state.failure) continue;
 		// Another request has renewed the token meanwhile: use it.
 		if (String(now.sessionToken ?? '') && now.sessionToken !== usedToken) return await send(ctx, options, what, itemIndex);
 		return await exclusive(state, send(ctx, options, what, itemIndex, now));
 	}
+}
+
+/** A temporary getToken failure is recent: fail with it rather than ask Akool again. */
+function pausedAfterTransient(state: TokenState): boolean {
+	return state.transient !== undefined && Date.now() < state.transient.until;
 }
 
 /** Waits until no token fetch is in flight. */
@@ -259,12 +279,16 @@ async function settled(state: TokenState): Promise<void> {
 async function exclusive<T>(state: TokenState, work: Promise<T>): Promise<T> {
 	const pending = work
 		.catch((error: Error) => {
-			if (failureKindOf(error) === 'fatal' && tokenErrorMessage(error)) state.failure = error;
+			if (tokenErrorMessage(error)) {
+				if (failureKindOf(error) === 'fatal') state.failure = error;
+				else state.transient = { error, until: Date.now() + TOKEN_RETRY_PAUSE_MS };
+			}
 			return Promise.reject(error);
 		})
 		.finally(() => {
 			if (state.pending === pending) state.pending = undefined;
 		});
+	void pending.then(() => (state.transient = undefined), () => undefined);
 	state.pending = pending;
 	return await pending;
 }

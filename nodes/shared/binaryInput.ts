@@ -74,6 +74,16 @@ export async function readBinaryForCheck(
 	}
 }
 
+/**
+ * Bytes the Base64 text decodes to. `Buffer.byteLength(text, 'base64')` counts from the length
+ * alone, so text wrapped in lines (MIME, 76 columns, as a Code node may write it) would be
+ * over-counted; such text is decoded to count it (the file is in memory anyway in this mode).
+ */
+function base64ByteCount(text: string): number {
+	const wrapped = text.includes('\n') || text.includes('\r') || text.includes(' ') || text.includes('\t');
+	return wrapped ? Buffer.from(text, 'base64').length : Buffer.byteLength(text, 'base64');
+}
+
 export interface BinaryHead {
 	/** The first bytes of the file (at most the requested number). */
 	head: Buffer;
@@ -93,7 +103,7 @@ export async function readBinaryHead(ctx: IExecuteFunctions, itemIndex: number, 
 		const base64 = meta.data;
 		return {
 			head: Buffer.from(base64.slice(0, Math.ceil(maxBytes / 3) * 4), 'base64'),
-			totalBytes: Buffer.byteLength(base64, 'base64'),
+			totalBytes: base64ByteCount(base64),
 			fileName: meta.fileName,
 		};
 	}

@@ -497,8 +497,8 @@ const FACTS: Fact[] = [
 	{
 		source: '§6.3, §2.4',
 		fact: 'Webhook {signature, dataEncrypt, timestamp, nonce}: sha1 of the sorted four values; AES-CBC with key clientSecret, IV clientId; decrypted {_id, status, type, url}',
-		handledIn: ['(the nodes poll today; webhooks are issue 14)'],
-		nodeTest: 'test/emulator/akool.emulator.test.ts',
+		handledIn: ['nodes/Akool/webhookVerify.ts', 'nodes/Akool/AkoolTrigger.node.ts'],
+		nodeTest: 'test/unit/akoolWebhookVerify.test.ts',
 		check: async () => {
 			const received: Array<Record<string, string>> = [];
 			const server = http.createServer((req, res) => {
@@ -522,6 +522,37 @@ const FACTS: Fact[] = [
 				const d = createDecipheriv(`aes-${clientSecret.length * 8}-cbc`, Buffer.from(clientSecret), iv);
 				const payload = JSON.parse(Buffer.concat([d.update(Buffer.from(last.dataEncrypt, 'base64')), d.final()]).toString());
 				expect(payload).toMatchObject({ _id: created.json.data._id, status: 3, type: 'avatar', url: expect.stringMatching(/^http/) });
+			} finally {
+				server.close();
+			}
+		},
+	},
+	{
+		source: '§1.6, §6.1',
+		fact: 'Callbacks: a POST of the bare task object (no envelope, no signature header) to callback_url on each status change; the body is a hint, confirmed by fetching the task',
+		handledIn: ['nodes/KlingAvatar/KlingAvatarTrigger.node.ts', 'nodes/KlingAvatar/callbackHint.ts'],
+		nodeTest: 'test/unit/callbackTriggers.test.ts',
+		check: async () => {
+			const received: Array<{ headers: http.IncomingHttpHeaders; body: Record<string, unknown> }> = [];
+			const server = http.createServer((req, res) => {
+				let text = '';
+				req.on('data', (c) => (text += c));
+				req.on('end', () => {
+					received.push({ headers: req.headers, body: JSON.parse(text) });
+					res.writeHead(200).end();
+				});
+			});
+			await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+			try {
+				const hook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+				const created = await kling(AVATAR, { body: avatarBody({ callback_url: hook }) });
+				await until(async () => received.length, (n) => n >= 3);
+				expect(received.map((r) => r.body.task_status)).toEqual(['submitted', 'processing', 'succeed']);
+				for (const r of received) {
+					expect(r.body.task_id).toBe(created.json.data.task_id);
+					expect(r.body.code).toBeUndefined();
+					expect(Object.keys(r.headers).filter((h) => /sign|webhook|auth/i.test(h))).toEqual([]);
+				}
 			} finally {
 				server.close();
 			}

@@ -17,6 +17,8 @@ let receiver: http.Server;
 let hook: string;
 /** Bodies received, in arrival order (text when not JSON). */
 let received: any[] = [];
+/** How long the receiver takes to answer a body (a slow receiver, such as a busy n8n). */
+let answerDelay: (body: any) => number = () => 0;
 
 beforeAll(async () => {
 	emu = await startEmulator({ kling: { submittedMs: 100, processingMs: 150 }, akool: { queueMs: 100, processingMs: 150 } });
@@ -24,12 +26,14 @@ beforeAll(async () => {
 		let text = '';
 		req.on('data', (c) => (text += c));
 		req.on('end', () => {
+			let body: any = text;
 			try {
-				received.push(JSON.parse(text));
+				body = JSON.parse(text);
 			} catch {
-				received.push(text);
+				// kept as text
 			}
-			res.writeHead(200).end();
+			received.push(body);
+			setTimeout(() => res.writeHead(200).end(), answerDelay(body));
 		});
 	});
 	await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -42,6 +46,7 @@ afterAll(async () => {
 beforeEach(() => {
 	emu.reset();
 	received = [];
+	answerDelay = () => 0;
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -115,6 +120,16 @@ describe('Kling callbacks', () => {
 		const b = await klingCreate();
 		await until(() => statusesOf(b).length >= 3);
 		expect(statusesOf(b)).toEqual(['submitted', 'processing', 'succeed']);
+	});
+
+	it('reorder with a slow receiver: a delivery held while an earlier one is still in flight waits for the next one', async () => {
+		// 'submitted' is answered only after 'processing' is due: processing must still come after succeed.
+		answerDelay = (b) => (b.task_status === 'submitted' ? 200 : 0);
+		emu.kling.controlCallbacks({ action: 'reorder', status: 'processing' });
+		const a = await klingCreate();
+		await until(() => statusesOf(a).length >= 3);
+		await sleep(50);
+		expect(statusesOf(a)).toEqual(['submitted', 'succeed', 'processing']);
 	});
 
 	it('forgeCallback: a succeed with a foreign video URL for a running task, and one for an unknown task', async () => {
@@ -197,6 +212,15 @@ describe('Akool webhooks', () => {
 		await until(() => statusesOf(a).length >= 3);
 		expect(statusesOf(a)).toEqual([3, 2, 1]);
 		expect(emu.akool.webhooks.map((w) => w.control)).toEqual([undefined, 'reordered', 'delayed']);
+	});
+
+	it('reorder with a slow receiver: the held delivery waits for the next one, not the one in flight', async () => {
+		answerDelay = (b) => (typeof b === 'object' && b.dataEncrypt && decrypt(b).status === 1 ? 200 : 0);
+		emu.akool.controlWebhooks({ action: 'reorder', status: 2 });
+		const a = await akoolCreate();
+		await until(() => statusesOf(a).length >= 3);
+		await sleep(50);
+		expect(statusesOf(a)).toEqual([1, 3, 2]);
 	});
 
 	it('forged deliveries: each kind fails the check it is meant to fail, and only that one', async () => {

@@ -236,6 +236,8 @@ describe('avatar tasks', () => {
 			[{ image: readFileSync(path.join(ASSETS, 'portrait.jpg')).toString('base64').replace(/^(.{4000})./, '$1-'), sound_file: VOICE_B64 }, /Base64/],
 			[{ image: readFileSync(path.join(ASSETS, 'portrait.jpg')).toString('base64').replace(/^(.{4001})./, '$1 '), sound_file: VOICE_B64 }, /Base64/],
 			[{ image: readFileSync(path.join(ASSETS, 'portrait.jpg')).toString('base64').replace(/^(.{4002})../, '$1=='), sound_file: VOICE_B64 }, /Base64/],
+			// Padding closing the last group but one (a head that decodes and encodes back to itself).
+			[{ image: `${readFileSync(path.join(ASSETS, 'portrait.jpg')).subarray(0, 4000).toString('base64').slice(0, -4)}QQ==QUFB`, sound_file: VOICE_B64 }, /Base64/],
 			[{ image: `${base}/assets/missing.png`, sound_file: VOICE_B64 }, /HTTP 404/],
 		];
 		for (const [body, message] of cases) {

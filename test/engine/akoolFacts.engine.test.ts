@@ -53,6 +53,51 @@ describe('Akool facts (§6.3), through the n8n engine against the emulator', () 
 			expect(emulator.akool.counters.tokenRequests).toBe(1);
 		});
 
+		it.each([
+			['rate-limited (1005)', 'rateLimit'],
+			['not answered', 'reset'],
+		] as const)('on getToken %s while the stored token has expired, in a batch of 3: waited out, every item gets exactly one video', async (_name, fault) => {
+			const { emulator, engine } = bed;
+			// The harness keeps the token of an earlier test; the emulator's reset made it unknown (1101).
+			emulator.akool.inject({ route: 'getToken', fault, times: 2 });
+			const params = videoParams(emulator, { audioUrl: '={{ $json.audio }}', downloadVideo: false });
+			const items = [0, 1, 2].map((n) => ({ json: { audio: `${emulator.url}/assets/voice.mp3?item=${n}` } }));
+			const run = await runNode(engine, akoolNode(params), items, akoolTokenCredentials(emulator));
+			expect(run.status).toBe('success');
+			expect(jsonOf(run).map((j) => j.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+			const answers = emulator.akool.requests.filter((r) => /\/(create|getToken)$/.test(r.path)).map((r) => `${r.path.split('/').pop()} ${r.code}`);
+			// Before the token: refused creates (1101 creates nothing) and the two failed getTokens, then one token for all.
+			expect(answers.filter((a) => a.startsWith('getToken'))).toEqual(fault === 'rateLimit' ? ['getToken 1005', 'getToken 1005', 'getToken 1000'] : ['getToken null', 'getToken null', 'getToken 1000']);
+			expect(answers.filter((a) => a.startsWith('create')).every((a) => a === 'create 1101' || a === 'create 1000')).toBe(true);
+			expect(answers.filter((a) => a === 'create 1000')).toHaveLength(3);
+			expect(emulator.akool.videos()).toHaveLength(3);
+		});
+
+		it('on getToken rate-limited, a batch of 10 asks Akool once per pause, not once per item', async () => {
+			const { emulator, engine } = bed;
+			engine.credentials.replaceCredentials('akoolApi', { ...akoolTokenCredentials(emulator).akoolApi, sessionToken: '' }); // no token yet
+			emulator.akool.inject({ route: 'getToken', fault: 'rateLimit', times: 2 });
+			const params = videoParams(emulator, { audioUrl: '={{ $json.audio }}', downloadVideo: false });
+			const items = Array.from({ length: 10 }, (_, n) => ({ json: { audio: `${emulator.url}/assets/voice.mp3?item=${n}` } }));
+			const run = await runNode(engine, akoolNode(params), items, akoolTokenCredentials(emulator));
+			expect(run.status).toBe('success');
+			expect(emulator.akool.videos()).toHaveLength(10);
+			const tokens = timesOf('/getToken');
+			expect(tokens).toHaveLength(3);
+			expect(Math.min(...gaps(tokens))).toBeGreaterThanOrEqual(950);
+		});
+
+		it('a Base URL that can never answer (wrong scheme) fails at once, asking to check it: not retried as temporary', async () => {
+			const { emulator, engine } = bed;
+			const credentials = akoolTokenCredentials(emulator, { baseUrl: emulator.url.replace('http:', 'htps:') });
+			engine.credentials.replaceCredentials('akoolApi', { ...credentials.akoolApi, sessionToken: '' }); // no token yet
+			const started = Date.now();
+			const run = await runNode(engine, akoolNode(videoParams(emulator, { downloadVideo: false })), [{ json: {} }], credentials);
+			expect(run.status).toBe('error');
+			expect(run.error?.message).toMatch(/^Akool getToken failed: htps:\/\/.* could not be reached .*Check the Base URL\.$/);
+			expect(Date.now() - started).toBeLessThan(3_000);
+		});
+
 		it('on create, until Max Wait: the item fails with the rate limit and advice, nothing was created', async () => {
 			const { emulator, engine } = bed;
 			emulator.akool.inject({ route: 'create', fault: 'rateLimit', times: 100 });

@@ -1,5 +1,6 @@
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
-import { binaryIdentity } from '../../nodes/shared/binaryInput';
+import { randomBytes } from 'node:crypto';
+import { binaryIdentity, readBinaryHead } from '../../nodes/shared/binaryInput';
 
 const withBinary = (meta: Partial<IBinaryData>) =>
 	({ helpers: { assertBinaryData: () => ({ mimeType: 'image/png', data: '', ...meta }) } }) as unknown as IExecuteFunctions;
@@ -19,5 +20,17 @@ describe('binaryIdentity (what tells input files apart for the task ledger)', ()
 		const id = (buf: Buffer) => binaryIdentity(withBinary({ data: buf.toString('base64'), fileName: 'p.png' }), 0, 'data');
 		expect(id(a)).not.toBe(id(b));
 		expect(id(a)).toBe(id(Buffer.from(a)));
+	});
+});
+
+describe('readBinaryHead in memory mode', () => {
+	it('counts the bytes of Base64 text wrapped in MIME lines as the file has them, not from the text length', async () => {
+		const file = randomBytes(3000);
+		const wrapped = file.toString('base64').replace(/.{76}/g, '$&\r\n');
+		const head = await readBinaryHead(withBinary({ data: wrapped }), 0, 'data', 256);
+		expect(head.totalBytes).toBe(file.length);
+		expect(head.head.equals(file.subarray(0, head.head.length))).toBe(true);
+		const plain = await readBinaryHead(withBinary({ data: file.toString('base64') }), 0, 'data', 256);
+		expect(plain.totalBytes).toBe(file.length);
 	});
 });

@@ -44,6 +44,13 @@ describe('streamedJsonBody (memory mode: the stored Base64 text is sent as is on
 		expect(Buffer.byteLength(text)).toBe(size);
 	});
 
+	it('re-encodes MIME line-wrapped text (76 columns), sized as the file (readBinaryHead)', async () => {
+		const wrapped = canonical.replace(/.{76}/g, '$&\r\n');
+		const { text, size } = await bodyText(wrapped, file.length);
+		expect(JSON.parse(text).image).toBe(canonical);
+		expect(Buffer.byteLength(text)).toBe(size);
+	});
+
 	it('never sends text whose padding sits inside it (at a piece boundary of the check)', async () => {
 		// 196,607 bytes = one 262,144-character piece ending in '='; 3 more bytes after it. Its size
 		// as n8n reads it from the text (Buffer.byteLength) passes the length check; decoders stop
