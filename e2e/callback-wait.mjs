@@ -25,10 +25,9 @@
 // Exit code 0 = every assertion passed.
 import crypto from 'node:crypto';
 import http from 'node:http';
-import path from 'node:path';
-import { isInstalled, packPackage, PINNED_VERSIONS } from './n8n-env.mjs';
-import { createStack, startFastEmulator } from './lib/stack.mjs';
+import { createStack } from './lib/stack.mjs';
 import { freePort, startServer } from './lib/server.mjs';
+import { acrossVersions, klingCreateParameters, makeChecker, PROVIDER_NODES, runSuite, webhookSplitOut } from './lib/suite.mjs';
 
 const argv = process.argv.slice(2);
 const flags = new Set(argv.filter((a) => a.startsWith('--')));
@@ -109,33 +108,13 @@ async function startRelay(targetUrl) {
 // ───────────────────────────── workflows ─────────────────────────────
 
 const KLING = {
-	label: 'Kling',
-	nodeName: 'Kling Avatar',
-	type: 'klingAvatar',
-	credentials: { klingApi: { id: 'taKlingEmulator1', name: 'Kling (emulator)' } },
-	parameters: (emu, maxWaitMinutes) => ({
-		resource: 'avatarVideo',
-		operation: 'create',
-		imageSource: 'url',
-		imageUrl: `${emu}/assets/portrait.jpg`,
-		audioSource: 'url',
-		audioUrl: `${emu}/assets/voice.mp3`,
-		prompt: '={{ "callback e2e item " + $json.n }}',
-		mode: 'std',
-		waitForCompletion: true,
-		waitBy: 'callback',
-		maxWaitMinutes,
-		downloadVideo: true,
-		videoBinaryProperty: 'video',
-		options: {},
-	}),
+	...PROVIDER_NODES.kling,
+	parameters: (emu, maxWaitMinutes) =>
+		klingCreateParameters(emu, { prompt: '={{ "callback e2e item " + $json.n }}', waitBy: 'callback', maxWaitMinutes, downloadVideo: true, videoBinaryProperty: 'video' }),
 };
 
 const AKOOL = {
-	label: 'Akool',
-	nodeName: 'Akool',
-	type: 'akool',
-	credentials: { akoolApi: { id: 'taAkoolEmulator1', name: 'Akool (emulator)' } },
+	...PROVIDER_NODES.akool,
 	parameters: (emu, maxWaitMinutes) => ({
 		resource: 'talkingAvatarVideo',
 		operation: 'create',
@@ -154,21 +133,20 @@ const AKOOL = {
 
 function buildWorkflow(p, { tag, packageName, emulatorUrl, maxWaitMinutes, failAfter }) {
 	const hookPath = `ta-cb-${tag}-${uuid().slice(0, 8)}`;
+	const entry = webhookSplitOut(hookPath, p.nodeName);
 	return {
 		hookPath,
 		workflow: {
 			name: `e2e callback wait: ${tag}`,
 			nodes: [
-				{ id: uuid(), name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: uuid(), parameters: { httpMethod: 'POST', path: hookPath, responseMode: 'onReceived', options: {} } },
-				{ id: uuid(), name: 'Split Out', type: 'n8n-nodes-base.splitOut', typeVersion: 1, position: [220, 0], parameters: { fieldToSplitOut: 'body.items', options: {} } },
+				...entry.nodes,
 				{ id: uuid(), name: p.nodeName, type: `${packageName}.${p.type}`, typeVersion: 1, position: [440, 0], credentials: p.credentials, parameters: p.parameters(emulatorUrl, maxWaitMinutes) },
 				{ id: uuid(), name: 'After', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [660, 0], parameters: {} },
 				// A workflow that fails after a timeout (to be retried from the Executions list).
 				...(failAfter ? [{ id: uuid(), name: 'Fail', type: 'n8n-nodes-base.stopAndError', typeVersion: 1, position: [880, 0], parameters: { errorType: 'errorMessage', errorMessage: 'timed out' } }] : []),
 			],
 			connections: {
-				Webhook: { main: [[{ node: 'Split Out', type: 'main', index: 0 }]] },
-				'Split Out': { main: [[{ node: p.nodeName, type: 'main', index: 0 }]] },
+				...entry.connections,
 				[p.nodeName]: { main: [[{ node: 'After', type: 'main', index: 0 }]] },
 				...(failAfter ? { After: { main: [[{ node: 'Fail', type: 'main', index: 0 }]] } } : {}),
 			},
@@ -223,16 +201,6 @@ function outputOf(execution, name) {
 	const runs = nodeRuns(execution, name);
 	const items = runs.at(-1)?.data?.main?.[0] ?? [];
 	return { runs: runs.length, items: items.map((i) => i.json), binaries: items.map((i) => i.binary ?? {}), paired: items.map((i) => i.pairedItem), startTime: runs.at(-1)?.startTime };
-}
-
-function makeChecker(tag) {
-	const results = [];
-	const check = (name, cond, detail) => {
-		results.push({ name: `${tag}: ${name}`, ok: !!cond, detail });
-		console.log(`    ${cond ? 'PASS' : 'FAIL'}  ${tag}: ${name}${detail !== undefined && detail !== '' ? `  — ${detail}` : ''}`);
-		return !!cond;
-	};
-	return { results, check };
 }
 
 const isResumeAnswer = (l) => l.n8nBody && typeof l.n8nBody === 'object' && l.n8nBody.resumed === true;
@@ -554,17 +522,7 @@ async function runVersion(version, tarball, emulator) {
 }
 
 async function main() {
-	const list = versions.length ? versions : PINNED_VERSIONS;
-	for (const v of list) if (!isInstalled(v)) throw new Error(`n8n@${v} is not installed: run \`bash e2e/install-n8n.sh ${v}\``);
-	const tarball = process.env.E2E_PACKAGE_TARBALL || packPackage();
-	const emulator = await startFastEmulator();
-	console.log(`packed ${path.basename(tarball)}; emulator on ${emulator.url}`);
-	const summary = [];
-	try {
-		for (const version of list) summary.push(await runVersion(version, tarball, emulator));
-	} finally {
-		await emulator.close();
-	}
+	const { summary } = await acrossVersions(versions, runVersion);
 	console.log('\n== callback-wait summary (real `n8n start`, webhook executions, emulator counters)');
 	for (const s of summary) {
 		console.log(`  n8n ${s.version}: ${s.ok ? 'PASSED' : 'FAILED'} (${s.results.filter((r) => r.ok).length}/${s.results.length} checks) in ${(s.ms / 1000).toFixed(1)} s; K1 ${JSON.stringify(s.figures.k1 ?? {})}`);
@@ -573,10 +531,4 @@ async function main() {
 	return summary.every((s) => s.ok) ? 0 : 1;
 }
 
-main().then(
-	(code) => process.exit(code),
-	(err) => {
-		console.error(err.stack ?? err);
-		process.exit(1);
-	},
-);
+runSuite(main);
