@@ -4,6 +4,7 @@
  * (webhook() called by n8n's /webhook-waiting route) needs a real n8n server: e2e/callback-wait.mjs.
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import { akoolKeyCredentials, akoolNode, videoParams } from './akool.setup';
 import { createParams as klingParams, klingCredentials, klingNode } from './kling.setup';
 import { fixture, runNode, startTestBed, toolOfAgent, type TestBed } from './setup';
 
@@ -162,5 +163,19 @@ describe('Kling Avatar → Create, Wait By → Provider Callback (execute side)'
 		const out = run.output('Node');
 		expect(out.map((i) => (i.json.error as IDataObject | undefined)?.status)).toEqual(['failed', 'failed']);
 		expect(String((out[0].json.error as IDataObject).message)).toMatch(/^Kling task \S+ failed: /);
+	});
+
+	it('Akool: sets webhookUrl to the resume URL + node ID and parks the execution; the user\'s Webhook URL option is not used', async () => {
+		const { emulator, engine } = bed;
+		emulator.akool.config.processingMs = 20_000;
+		const params = videoParams(emulator, { waitBy: 'callback', options: { webhookUrl: 'https://example.com/my-own-hook' } });
+		const run = await runNode(engine, akoolNode(params), [{ json: {} }, { json: {} }], akoolKeyCredentials(emulator));
+		expect(run.raw.status).toBe('waiting');
+		const videos = emulator.akool.videos();
+		expect(videos).toHaveLength(2);
+		for (const v of videos) expect(v.webhookUrl).toMatch(new RegExp(`^http://localhost:5678/webhook-waiting/${run.executionId}/akool-Node\\?signature=[0-9a-f]{64}$`));
+		const onTimeout = run.raw.data.executionData?.nodeExecutionStack[0].data.main[0] as INodeExecutionData[];
+		expect(onTimeout.map((i) => i.json.status)).toEqual(['timedOut', 'timedOut']);
+		expect(String(onTimeout[0].json.next)).toMatch(/^Use Talking Avatar Video → Get with Task ID /);
 	});
 });
