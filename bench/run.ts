@@ -24,6 +24,7 @@ const FIGURES: Figure[] = [
 	{ id: 'P1', repeat: 3, timeoutS: 120 },
 	{ id: 'P1b', repeat: 2, timeoutS: 300 },
 	{ id: 'P2', repeat: 2, timeoutS: 240 },
+	{ id: 'P2c', repeat: 2, timeoutS: 300 },
 	{ id: 'P3', repeat: 5, timeoutS: 180 },
 	{ id: 'P4', repeat: 3, timeoutS: 600, node: ['--expose-gc'] },
 	{ id: 'P4b', repeat: 3, timeoutS: 240, node: ['--expose-gc'] },

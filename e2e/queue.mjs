@@ -17,6 +17,8 @@
 //     after Max Wait: no second paid task (emulator counters), across processes.
 //  F. A worker SIGKILLed mid-wait, then the Executions-list Retry: what n8n does with the
 //     execution, and that no task is paid twice.
+//  G. Wait By → Provider Callback: a worker parks the execution, Kling's callbacks reach main,
+//     which resumes it once (on a worker) with the 10 videos it downloaded.
 // Also: no file in any user folder holds a credential key in plain text.
 // Exit code 0 = every assertion passed.
 import crypto from 'node:crypto';
@@ -58,7 +60,7 @@ const figure = (name, value) => {
 	console.log(`    ~~~~  ${name}: ${value}`);
 };
 
-function klingNode(packageName, emu, { maxWaitMinutes = 2, retryOnFail = false } = {}) {
+function klingNode(packageName, emu, { maxWaitMinutes = 2, retryOnFail = false, waitBy } = {}) {
 	return {
 		id: uuid(),
 		name: 'Kling Avatar',
@@ -68,6 +70,7 @@ function klingNode(packageName, emu, { maxWaitMinutes = 2, retryOnFail = false }
 		credentials: { klingApi: { id: 'taKlingEmulator1', name: 'Kling (emulator)' } },
 		parameters: klingCreateParameters(emu, {
 			prompt: '={{ "queue e2e item " + $json.n }}',
+			...(waitBy ? { waitBy } : {}),
 			maxWaitMinutes,
 			downloadVideo: true,
 			videoBinaryProperty: 'video',
@@ -143,6 +146,44 @@ async function waitTasksEnded(emu, timeoutMs = 40_000) {
 		await sleep(200);
 	}
 	return false;
+}
+
+/**
+ * G: Wait By → Provider Callback in queue mode: a worker submits 10 tasks and parks the execution
+ * (status waiting, no worker slot held); Kling's callbacks reach main (/webhook-waiting), whose
+ * webhook() reads the tasks back and, at the last end, resumes the execution once, on a worker,
+ * with the 10 videos main downloaded (binary data written by main, read by the worker).
+ */
+async function scenarioG(q, emu) {
+	console.log('  -- G: Wait By → Provider Callback, 10 items: parked on a worker, resumed by main from Kling\'s callbacks');
+	emu.reset();
+	emu.kling.config.submittedMs = SUBMITTED_MS;
+	emu.kling.config.processingMs = PROCESSING_MS;
+	emu.kling.config.concurrencyLimit = 1000;
+	const wf = await deploy(q, emu, 'callback', { waitBy: 'callback' });
+	const { id } = await trigger(q, wf, 10);
+	const statuses = [];
+	const until = Date.now() + 60_000;
+	let ex;
+	for (;;) {
+		ex = await q.main.rest.get(`/executions/${id}`);
+		if (statuses.at(-1) !== ex.status) statuses.push(ex.status);
+		if (ex.finished || !['new', 'running', 'waiting', 'unknown', undefined].includes(ex.status) || Date.now() > until) break;
+		await sleep(150);
+	}
+	ex = await q.main.rest.getExecution(id);
+	const run = nodeRun(ex);
+	const tasks = emu.kling.tasks();
+	const lastEnd = Math.max(...tasks.map((t) => t.finishedAt ?? Infinity));
+	const deliveries = emu.kling.callbacks;
+	const who = workerOf(q, id);
+	check('G: the execution parked (waiting) and then succeeded', statuses.includes('waiting') && ex.status === 'success', statuses.join(' → '));
+	check('G: callbacks went to main\'s /webhook-waiting URL', tasks.every((t) => String(t.callbackUrl).startsWith(`${q.main.url}/webhook-waiting/${id}/`)), tasks[0]?.callbackUrl ?? 'none');
+	check('G: resumed once: the node has one run with 10 "succeeded" items and their videos', run.runs === 1 && run.items.length === 10 && run.items.every((j) => j.status === 'succeeded') && run.binaries.filter((b) => b.video).length === 10, `runs ${run.runs}, ${run.items.map((j) => j.status).join(',')}`);
+	check('G: 10 creates, 10 tasks', emu.kling.counters.createAccepted === 10 && emu.kling.counters.createRequests === 10, `createAccepted ${emu.kling.counters.createAccepted}`);
+	check('G: status reads: 10 before parking + ≤ 2 per terminal callback', emu.kling.counters.getRequests <= 10 + 2 * deliveries.filter((d) => d.taskStatus === 'succeed').length, `${emu.kling.counters.getRequests} GETs, ${deliveries.length} deliveries (${deliveries.map((d) => d.statusCode).join(' ')})`);
+	const stopped = new Date(ex.stoppedAt).getTime();
+	figure('G callback wait: last task end → execution stopped (resume on a worker + 10 downloads on main)', `${sec(stopped - lastEnd)}; workers ${who.join(',') || '?'}`);
 }
 
 async function scenarioA(q, emu) {
@@ -464,7 +505,7 @@ async function main() {
 		const tm = q.timings;
 		console.log(`  Redis ${q.redis.port}, Postgres ${q.pg.version} ${q.pg.port}, main ${q.main.url} (${q.stack.userFolder}), workers ${q.workers.map((w) => `${w.name} ${w.userFolder}`).join(', ')}`);
 		figure('stack start', `${sec(tm.totalMs)} = Redis+Postgres ${sec(tm.servicesMs)} + main folder (package, credentials → Postgres, migrations) ${sec(tm.mainFolderMs)} + worker folders ${sec(tm.workerFoldersMs)} + main and workers ready ${sec(tm.n8nMs)}`);
-		const scen = [['A', () => scenarioA(q, emu)], ['B', () => scenarioB(q, emu)], ['C', () => scenarioC(q, emu)], ['D', () => scenarioD(q, emu)], ['E', () => scenarioE(q, emu)], ['F1', () => scenarioF(q, emu, { progress: false })], ['F2', () => scenarioF(q, emu, { progress: true })]];
+		const scen = [['A', () => scenarioA(q, emu)], ['B', () => scenarioB(q, emu)], ['C', () => scenarioC(q, emu)], ['D', () => scenarioD(q, emu)], ['E', () => scenarioE(q, emu)], ['F1', () => scenarioF(q, emu, { progress: false })], ['F2', () => scenarioF(q, emu, { progress: true })], ['G', () => scenarioG(q, emu)]];
 		const only = process.env.QUEUE_SCENARIOS?.split(',');
 		for (const [name, fn] of scen) {
 			if (only && !only.includes(name)) continue;

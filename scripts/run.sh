@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Entry point behind every npm script: bootstraps Node 24 + dependencies, then runs the task.
-# Usage: bash scripts/run.sh <build|lint|lint-n8n|test|test-editor|emulator|start|demo|e2e|callbacks|queue|demo-headless|dev-build|bench> [args...]
+# Usage: bash scripts/run.sh <build|lint|lint-n8n|test|test-editor|emulator|start|demo|e2e|callbacks|queue|callback-wait|demo-headless|dev-build|bench> [args...]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 cd "$ROOT"
@@ -74,9 +74,15 @@ case "$task" in
     v=2.41.1; for a in "$@"; do case "$a" in --*) ;; *) v="$a" ;; esac; done
     bash e2e/install-n8n.sh "$v"   # a no-op when the cache holds it
     exec node e2e/queue.mjs "$@" ;;
+  # Wait By → Provider Callback in a real `n8n start` on the pinned versions (or those given).
+  callback-wait) ensure_deps
+    vs=(); for a in "$@"; do case "$a" in --*) ;; *) vs+=("$a") ;; esac; done
+    [ ${#vs[@]} -gt 0 ] || mapfile -t vs < <(node --input-type=module -e "import('$ROOT/e2e/n8n-env.mjs').then(m => console.log(m.PINNED_VERSIONS.join('\\n')))")
+    for v in "${vs[@]}"; do bash e2e/install-n8n.sh "$v"; done
+    exec node e2e/callback-wait.mjs "$@" ;;
   # The editor in a real browser (Debian chromium + playwright-core) against the `npm start` stack.
   test-editor) ensure_deps; exec node e2e/editor.mjs "$@" ;;
   demo-headless) ensure_deps; build_package; build_dev; exec node .build/scripts/demo.js "$@" ;;
   bench) ensure_deps; build_package; build_dev; exec node .build/bench/run.js "$@" ;;
-  *) echo "usage: scripts/run.sh <build|build-to|dev-build|lint|lint-n8n|test|test-editor|emulator|start|demo|e2e|callbacks|queue|demo-headless|bench>" >&2; exit 2 ;;
+  *) echo "usage: scripts/run.sh <build|build-to|dev-build|lint|lint-n8n|test|test-editor|emulator|start|demo|e2e|callbacks|queue|callback-wait|demo-headless|bench>" >&2; exit 2 ;;
 esac

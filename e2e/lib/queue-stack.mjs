@@ -288,8 +288,12 @@ export async function startQueueStack(opts) {
 		}
 		timings.workerFoldersMs = Date.now() - t2;
 		const t3 = Date.now();
-		const mainP = startServer(stack.inst, { env: queueEnv, detached: true, onSpawn: (child) => live.groups.add(child.pid) });
-		const workerP = workerFolders.map((inst, i) => startWorker(opts.version, inst, `worker${i + 1}`, { ...queueEnv, N8N_RESTRICT_FILE_ACCESS_TO: stack.filesDir }, stack.filesDir));
+		// Every process gets main's address as WEBHOOK_URL: a worker builds the resume URL a waiting
+		// node hands out ($execution.resumeUrl), and main serves /webhook-waiting.
+		const mainPort = await freePort();
+		const webhookUrl = `http://127.0.0.1:${mainPort}/`;
+		const mainP = startServer(stack.inst, { port: mainPort, env: queueEnv, detached: true, onSpawn: (child) => live.groups.add(child.pid) });
+		const workerP = workerFolders.map((inst, i) => startWorker(opts.version, inst, `worker${i + 1}`, { ...queueEnv, WEBHOOK_URL: webhookUrl, N8N_RESTRICT_FILE_ACCESS_TO: stack.filesDir }, stack.filesDir));
 		const [main, ...workers] = await Promise.all([mainP, ...workerP]);
 		q.main = main; // its process group is in live.groups (onSpawn): the exit hooks end it too
 		q.workers = workers;

@@ -1,7 +1,10 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import * as avatar from './actions/avatar/Avatar.resource';
 import { router } from './actions/router';
+import { callbackWebhook, notWaiting } from '../shared/callbackOperation';
+import { CALLBACK_WAITING_TOOLTIP, CALLBACK_WEBHOOKS } from '../shared/callbackWait';
+import { akoolVideoCallback } from './callback';
 import { subtitleFrom } from '../shared/subtitle';
 import * as talkingAvatarVideo from './actions/talkingAvatarVideo/TalkingAvatarVideo.resource';
 import { getAvatars } from './methods/loadOptions';
@@ -42,6 +45,9 @@ export class Akool implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'akoolApi', required: true }],
+		// Talking Avatar Video → Create with Wait By → Provider Callback: Akool's webhooks resume the waiting execution.
+		webhooks: CALLBACK_WEBHOOKS,
+		waitingNodeTooltip: CALLBACK_WAITING_TOOLTIP,
 		properties,
 	};
 
@@ -49,5 +55,13 @@ export class Akool implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);
+	}
+
+	/** A provider callback for a Create that waits by callback (only that operation ever waits). */
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const resource = this.getNodeParameter('resource', 'talkingAvatarVideo');
+		const operation = this.getNodeParameter('operation', '');
+		if (resource === 'talkingAvatarVideo' && operation === 'create') return await callbackWebhook(this, akoolVideoCallback);
+		return notWaiting();
 	}
 }

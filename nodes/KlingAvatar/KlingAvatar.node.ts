@@ -1,7 +1,10 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import * as avatarVideo from './actions/avatarVideo/AvatarVideo.resource';
 import { router } from './actions/router';
+import { callbackWebhook, notWaiting } from '../shared/callbackOperation';
+import { CALLBACK_WAITING_TOOLTIP, CALLBACK_WEBHOOKS } from '../shared/callbackWait';
+import { klingAvatarCallback } from './callback';
 import { subtitleFrom } from '../shared/subtitle';
 import * as speech from './actions/speech/Speech.resource';
 import { getTtsVoices } from './methods/loadOptions';
@@ -42,6 +45,9 @@ export class KlingAvatar implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'klingApi', required: true }],
+		// Avatar Video → Create with Wait By → Provider Callback: Kling's callbacks resume the waiting execution.
+		webhooks: CALLBACK_WEBHOOKS,
+		waitingNodeTooltip: CALLBACK_WAITING_TOOLTIP,
 		properties,
 	};
 
@@ -49,5 +55,13 @@ export class KlingAvatar implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);
+	}
+
+	/** A provider callback for a Create that waits by callback (only that operation ever waits). */
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const resource = this.getNodeParameter('resource', 'avatarVideo');
+		const operation = this.getNodeParameter('operation', '');
+		if (resource === 'avatarVideo' && operation === 'create') return await callbackWebhook(this, klingAvatarCallback);
+		return notWaiting();
 	}
 }

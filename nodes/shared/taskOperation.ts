@@ -1,5 +1,7 @@
 import type { IBinaryKeyData, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
+import type { CallbackCreate } from './callbackOperation';
+import { executeCallbackWait } from './callbackOperation';
 import { downloadToBinary } from './download';
 import { atItem, continueAfter, errorItem } from './items';
 import { readString } from './parameters';
@@ -26,6 +28,8 @@ export interface TaskOperationConfig<Request> {
 	videoFileName(task: NormalizedTask): string;
 	/** Optional check of the downloaded file (e.g. a checksum the provider publishes). */
 	verifyDownload?(task: NormalizedTask, binary: IBinaryKeyData, itemIndex: number): Promise<void>;
+	/** Present where the operation offers Wait By → Provider Callback (callbackOperation.ts). */
+	callback?: CallbackCreate<Request>;
 }
 
 /**
@@ -60,6 +64,20 @@ export async function executeTaskOperation<Request>(
 			if (!continueAfter(ctx, error)) throw atItem(error, i);
 			early.set(i, error);
 		}
+	}
+
+	// An agent's tool call cannot park the execution: as a tool, the node polls.
+	if (config.callback && !asTool && settings.some((s) => s?.wait && s.by === 'callback')) {
+		const parked = await executeCallbackWait(ctx, items, {
+			api: config.api,
+			callback: config.callback,
+			settings,
+			jobs,
+			early,
+			ledger,
+			finish: { provider: config.api.provider, videoFileName: config.videoFileName, verifyDownload: config.verifyDownload },
+		});
+		if (parked) return parked;
 	}
 
 	const outcomes = await runTasks(ctx, config.api, jobs, {

@@ -7,7 +7,7 @@ import { DEFAULT_POLL_SCHEDULE } from './schedule';
  * Get share, and their reader. Kept here so all nodes behave and read the same. The operation
  * adds its resource/operation display options with updateDisplayOptions (a deep merge).
  */
-export function waitAndDownloadProperties(defaults: { wait: boolean; downloadNeedsWait?: boolean }): INodeProperties[] {
+export function waitAndDownloadProperties(defaults: { wait: boolean; downloadNeedsWait?: boolean; callbackProvider?: string }): INodeProperties[] {
 	// A Create that does not wait returns before there is a video; a Get may find one already done.
 	const whenDownloading = defaults.downloadNeedsWait ?? true ? { show: { waitForCompletion: [true] } } : undefined;
 	const waitField: INodeProperties = {
@@ -19,6 +19,7 @@ export function waitAndDownloadProperties(defaults: { wait: boolean; downloadNee
 	};
 	return [
 		{ ...waitField, default: defaults.wait },
+		...(defaults.callbackProvider ? [waitByField(defaults.callbackProvider)] : []),
 		{
 			displayName: 'Max Wait (Minutes)',
 			name: 'maxWaitMinutes',
@@ -47,6 +48,34 @@ export function waitAndDownloadProperties(defaults: { wait: boolean; downloadNee
 			displayOptions: { show: { downloadVideo: [true], ...(whenDownloading?.show ?? {}) } },
 		},
 	];
+}
+
+/**
+ * How Create learns that the batch has ended (only where the provider calls back): by asking on a
+ * schedule, or by parking the execution until the provider's callbacks say so (callbackWait.ts).
+ */
+function waitByField(provider: string): INodeProperties {
+	return {
+		displayName: 'Wait By',
+		name: 'waitBy',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Polling',
+				value: 'polling',
+				description: 'The node stays running and asks for the status on a schedule',
+			},
+			{
+				name: 'Provider Callback',
+				value: 'callback',
+				description: `The execution waits without holding n8n; ${provider} calls n8n back when a task changes, and the node resumes when every task has ended`,
+			},
+		],
+		default: 'polling',
+		hint: `Provider Callback: ${provider} must reach this n8n at its public URL (WEBHOOK_URL). Max Wait is the fallback: if a callback is lost, the execution resumes at Max Wait with the task IDs marked timedOut. As an AI agent's tool the node polls.`,
+		displayOptions: { show: { waitForCompletion: [true] } },
+	};
 }
 
 /** Polling only happens while waiting: the knobs show only with Wait for Completion on. */
@@ -87,6 +116,8 @@ export const pollingOptionFields: INodeProperties[] = pollingOptionFieldsFor();
 
 export interface WaitSettings {
 	wait: boolean;
+	/** How to wait: 'callback' only where the operation offers it (read from the first item: noDataExpression). */
+	by: 'polling' | 'callback';
 	maxWaitMs: number;
 	download: boolean;
 	videoProperty: string;
@@ -108,6 +139,7 @@ export function readWaitSettings(
 	const download = ctx.getNodeParameter('downloadVideo', itemIndex, true) as boolean;
 	return {
 		wait: ctx.getNodeParameter('waitForCompletion', itemIndex, waitDefault) as boolean,
+		by: ctx.getNodeParameter('waitBy', 0, 'polling') === 'callback' ? 'callback' : 'polling',
 		maxWaitMs: Math.max(1, (ctx.getNodeParameter('maxWaitMinutes', itemIndex, 10) as number) * 60_000),
 		download,
 		// The field's name is read by the operation that downloads, through the typed reader (taskOperation.ts).

@@ -60,7 +60,7 @@ const properties: INodeProperties[] = [
 		placeholder: 'https://example.com/voice.mp3',
 		hint: 'A public http(s) link to the voice track; Akool takes media only as URLs',
 	},
-	...waitAndDownloadProperties({ wait: true }),
+	...waitAndDownloadProperties({ wait: true, callbackProvider: 'Akool' }),
 	{
 		displayName: 'Avatar Layout',
 		name: 'layout',
@@ -141,7 +141,7 @@ const properties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'https://example.com/akool-webhook',
-				description: 'Akool POSTs an encrypted, signed status message here on every status change',
+				description: 'Akool POSTs an encrypted, signed status message here on every status change. Not used with Wait By → Provider Callback, which sets it to this execution\'s own resume URL.',
 			},
 		],
 	},
@@ -185,5 +185,6 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		waitDefault: true,
 		buildJob: async (i) => ({ itemIndex: i, request: buildRequest(this, i) }),
 		videoFileName: (task) => `akool-talking-avatar-${task.taskId}.mp4`,
+		callback: { withCallbackUrl: (request, url) => ({ ...request, webhookUrl: url }), getOperation: 'Talking Avatar Video → Get' },
 	});
 }

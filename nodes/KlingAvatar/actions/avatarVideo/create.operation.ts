@@ -125,7 +125,7 @@ const properties: INodeProperties[] = [
 		],
 		default: 'std',
 	},
-	...waitAndDownloadProperties({ wait: true }),
+	...waitAndDownloadProperties({ wait: true, callbackProvider: 'Kling' }),
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -138,7 +138,7 @@ const properties: INodeProperties[] = [
 				name: 'callbackUrl',
 				type: 'string',
 				default: '',
-				description: 'Kling POSTs the task object here on every status change',
+				description: 'Kling POSTs the task object here on every status change. Not used with Wait By → Provider Callback, which sets it to this execution\'s own resume URL.',
 			},
 			{
 				displayName: 'External Task ID',
@@ -234,5 +234,6 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			return { itemIndex: i, request: await buildRequest(this, i), ...(externalTaskId ? { externalTaskId } : {}) };
 		},
 		videoFileName: (task) => `kling-avatar-${task.taskId}.mp4`,
+		callback: { withCallbackUrl: (request, url) => ({ ...request, callbackUrl: url }), getOperation: 'Avatar Video → Get' },
 	});
 }
