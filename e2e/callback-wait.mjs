@@ -27,7 +27,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { createStack } from './lib/stack.mjs';
 import { freePort, startServer } from './lib/server.mjs';
-import { acrossVersions, klingCreateParameters, makeChecker, PROVIDER_NODES, runSuite, webhookSplitOut } from './lib/suite.mjs';
+import { acrossVersions, akoolCreateParameters, klingCreateParameters, makeChecker, PROVIDER_NODES, runSuite, webhookSplitOut } from './lib/suite.mjs';
 
 const argv = process.argv.slice(2);
 const flags = new Set(argv.filter((a) => a.startsWith('--')));
@@ -115,20 +115,7 @@ const KLING = {
 
 const AKOOL = {
 	...PROVIDER_NODES.akool,
-	parameters: (emu, maxWaitMinutes) => ({
-		resource: 'talkingAvatarVideo',
-		operation: 'create',
-		avatarSource: 'akool',
-		avatarId: 'dvp_Tristan_cloth2_1080P',
-		audioUrl: `={{ "${emu}/assets/voice.mp3?item=" + $json.n }}`,
-		waitForCompletion: true,
-		waitBy: 'callback',
-		maxWaitMinutes,
-		downloadVideo: true,
-		videoBinaryProperty: 'video',
-		layout: {},
-		options: {},
-	}),
+	parameters: (emu, maxWaitMinutes) => akoolCreateParameters(emu, { waitBy: 'callback', maxWaitMinutes, downloadVideo: true, videoBinaryProperty: 'video' }),
 };
 
 function buildWorkflow(p, { tag, packageName, emulatorUrl, maxWaitMinutes, failAfter }) {

@@ -23,7 +23,7 @@
 //     same 3 tasks (success, 3 items "succeeded", the videos downloaded) and create none.
 // Exit code 0 = every assertion passed.
 import crypto from 'node:crypto';
-import { acrossVersions, klingCreateParameters, makeChecker, PROVIDER_NODES, runSuite, webhookSplitOut } from './lib/suite.mjs';
+import { acrossVersions, akoolCreateParameters, klingCreateParameters, makeChecker, PROVIDER_NODES, runSuite, webhookSplitOut } from './lib/suite.mjs';
 import { createStack, credentialSecrets, filesWithSecrets } from './lib/stack.mjs';
 import { startServer } from './lib/server.mjs';
 
@@ -52,19 +52,7 @@ const PROVIDERS = [
 	},
 	{
 		...PROVIDER_NODES.akool,
-		parameters: (emu, maxWaitMinutes) => ({
-			resource: 'talkingAvatarVideo',
-			operation: 'create',
-			avatarSource: 'akool',
-			avatarId: 'dvp_Tristan_cloth2_1080P',
-			audioUrl: `={{ "${emu}/assets/voice.mp3?item=" + $json.n }}`,
-			waitForCompletion: true,
-			maxWaitMinutes,
-			downloadVideo: true,
-			videoBinaryProperty: 'video',
-			layout: {},
-			options: {},
-		}),
+		parameters: (emu, maxWaitMinutes) => akoolCreateParameters(emu, { maxWaitMinutes, downloadVideo: true, videoBinaryProperty: 'video' }),
 		emu: (e) => e.akool,
 		setSlow: (e) => (e.akool.config.processingMs = SLOW_PROCESSING_MS),
 		tasks: (e) => e.akool.videos().map((v) => ({ id: v._id, item: itemOf(v.audioUrl), ended: v.status >= 3, status: v.status })),

@@ -55,6 +55,21 @@ export function klingCreateParameters(emulatorUrl, overrides = {}) {
 	};
 }
 
+/** Akool → Talking Avatar Video Create with a listed avatar and item n's voice URL at the emulator; `overrides` replace or add parameters. */
+export function akoolCreateParameters(emulatorUrl, overrides = {}) {
+	return {
+		resource: 'talkingAvatarVideo',
+		operation: 'create',
+		avatarSource: 'akool',
+		avatarId: 'dvp_Tristan_cloth2_1080P',
+		audioUrl: `={{ "${emulatorUrl}/assets/voice.mp3?item=" + $json.n }}`,
+		waitForCompletion: true,
+		layout: {},
+		options: {},
+		...overrides,
+	};
+}
+
 /** The versions asked for on the command line, else the pinned ones; throws when one is not installed. */
 export function installedVersions(versions) {
 	const list = versions.length ? versions : PINNED_VERSIONS;
