@@ -30,7 +30,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import fs from 'node:fs';
 import { createStack, loadExamples } from './lib/stack.mjs';
-import { acrossVersions, makeChecker, runSuite } from './lib/suite.mjs';
+import { acrossVersions, klingJwt, makeChecker, runSuite } from './lib/suite.mjs';
 import { freePort, startServer } from './lib/server.mjs';
 
 const argv = process.argv.slice(2);
@@ -89,14 +89,6 @@ async function endedExecutions(rest, workflowId) {
 
 function triggerOutput(execution, nodeName) {
 	return execution?.data?.resultData?.runData?.[nodeName]?.[0]?.data?.main?.[0] ?? [];
-}
-
-/** An HS256 JWT as Kling wants it (provider-apis.md §1.2). */
-function klingJwt(accessKey, secretKey) {
-	const b64u = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
-	const now = Math.floor(Date.now() / 1000);
-	const head = `${b64u({ alg: 'HS256', typ: 'JWT' })}.${b64u({ iss: accessKey, exp: now + 1800, nbf: now - 5 })}`;
-	return `${head}.${crypto.createHmac('sha256', secretKey).update(head).digest('base64url')}`;
 }
 
 async function klingScenario(server, emulator, wf, url) {

@@ -19,6 +19,8 @@
 //     execution, and that no task is paid twice.
 //  G. Wait By → Provider Callback: a worker parks the execution, Kling's callbacks reach main,
 //     which resumes it once (on a worker) with the 10 videos it downloaded.
+//  H. Kling Avatar Trigger: Kling's callbacks (each end delivered 3 times) reach main's production
+//     URL; each ended task starts exactly one execution, on a worker, with the confirmed video.
 // Also: no file in any user folder holds a credential key in plain text.
 // Exit code 0 = every assertion passed.
 import crypto from 'node:crypto';
@@ -28,7 +30,7 @@ import path from 'node:path';
 import { isInstalled, packPackage } from './n8n-env.mjs';
 import { credentialSecrets, emulatorCredentials, filesWithSecrets, startFastEmulator } from './lib/stack.mjs';
 import { startQueueStack, workerOf, ensureDebianPackages } from './lib/queue-stack.mjs';
-import { klingCreateParameters, runSuite, webhookSplitOut } from './lib/suite.mjs';
+import { klingCreateParameters, klingJwt, PROVIDER_NODES, runSuite, webhookSplitOut } from './lib/suite.mjs';
 
 const argv = process.argv.slice(2);
 const flags = new Set(argv.filter((a) => a.startsWith('--')));
@@ -184,6 +186,68 @@ async function scenarioG(q, emu) {
 	check('G: status reads: 10 before parking + ≤ 2 per terminal callback', emu.kling.counters.getRequests <= 10 + 2 * deliveries.filter((d) => d.taskStatus === 'succeed').length, `${emu.kling.counters.getRequests} GETs, ${deliveries.length} deliveries (${deliveries.map((d) => d.statusCode).join(' ')})`);
 	const stopped = new Date(ex.stoppedAt).getTime();
 	figure('G callback wait: last task end → execution stopped (resume on a worker + 10 downloads on main)', `${sec(stopped - lastEnd)}; workers ${who.join(',') || '?'}`);
+}
+
+/**
+ * H: the Kling Avatar Trigger in queue mode: Kling's callbacks (each end delivered 3 times) reach
+ * main's production webhook URL; every ended task starts exactly one execution, on a worker, with
+ * the video Kling's API confirms.
+ */
+async function scenarioH(q, emu) {
+	console.log('  -- H: Kling Avatar Trigger: callbacks to main\'s production URL, executions on the workers');
+	emu.reset();
+	emu.kling.config.submittedMs = 200;
+	emu.kling.config.processingMs = 800;
+	const packageName = q.stack.inst.pkg.name;
+	const webhookId = uuid();
+	const wf = await q.main.rest.createWorkflow({
+		name: 'e2e queue: Kling Avatar Trigger',
+		nodes: [
+			{
+				id: uuid(),
+				name: 'Kling Avatar Trigger',
+				type: `${packageName}.klingAvatarTrigger`,
+				typeVersion: 1,
+				position: [0, 0],
+				webhookId,
+				credentials: PROVIDER_NODES.kling.credentials,
+				parameters: { statusFilter: 'ended', downloadVideo: true, videoBinaryProperty: 'video', options: {} },
+			},
+		],
+		connections: {},
+		settings: { executionOrder: 'v1', saveDataErrorExecution: 'all', saveDataSuccessExecution: 'all' },
+	});
+	await q.main.rest.activateWorkflow(wf.id, wf.versionId);
+	await q.main.waitForWebhook(`${webhookId}/callback`);
+	const url = `${q.main.url}/webhook/${webhookId}/callback`;
+	emu.kling.controlCallbacks({ action: 'duplicate', status: 'succeed', copies: 2 });
+	const k = emu.kling.config;
+	const ids = [];
+	for (let n = 1; n <= 3; n++) {
+		const res = await fetch(`${emu.url}/v1/videos/avatar/image2video`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${klingJwt(k.accessKey, k.secretKey)}` },
+			body: JSON.stringify({ image: `${emu.url}/assets/portrait.jpg`, sound_file: `${emu.url}/assets/voice.mp3`, prompt: `queue trigger ${n}`, callback_url: url }),
+		});
+		ids.push((await res.json()).data.task_id);
+	}
+	const until = Date.now() + 60_000;
+	let list = [];
+	while (Date.now() < until) {
+		const delivered = emu.kling.callbacks.filter((c) => c.taskStatus === 'succeed' && c.statusCode !== null).length >= 9;
+		list = await q.main.rest.listExecutions({ workflowId: wf.id });
+		if (delivered && list.length >= 3 && list.every((e) => e.finished || !['new', 'running', 'unknown', undefined].includes(e.status))) break;
+		await sleep(200);
+	}
+	await sleep(2_000); // a duplicate that would start an execution shows up by now
+	list = await q.main.rest.listExecutions({ workflowId: wf.id });
+	const exs = await Promise.all(list.map((e) => q.main.rest.getExecution(e.id)));
+	const outs = exs.map((e) => e?.data?.resultData?.runData?.['Kling Avatar Trigger']?.[0]?.data?.main?.[0]?.[0]);
+	const who = exs.map((e) => workerOf(q, e.id).join('+') || '?');
+	check('H: 3 ended tasks, each end delivered 3 times → exactly 3 executions, all succeeded', exs.length === 3 && exs.every((e) => e.status === 'success'), `${exs.length} executions: ${exs.map((e) => e.status).join(', ')}`);
+	check('H: one execution per task, with the video Kling confirms', JSON.stringify(outs.map((o) => o?.json?.taskId).sort()) === JSON.stringify([...ids].sort()) && outs.every((o) => o?.json?.status === 'succeeded' && o?.binary?.video), outs.map((o) => `${o?.json?.taskId}:${o?.json?.status}`).join(' '));
+	check('H: the executions ran on the workers', who.every((w) => q.workers.some((x) => x.name === w)), who.join(', '));
+	emu.kling.clearCallbackControls();
 }
 
 async function scenarioA(q, emu) {
@@ -505,7 +569,7 @@ async function main() {
 		const tm = q.timings;
 		console.log(`  Redis ${q.redis.port}, Postgres ${q.pg.version} ${q.pg.port}, main ${q.main.url} (${q.stack.userFolder}), workers ${q.workers.map((w) => `${w.name} ${w.userFolder}`).join(', ')}`);
 		figure('stack start', `${sec(tm.totalMs)} = Redis+Postgres ${sec(tm.servicesMs)} + main folder (package, credentials → Postgres, migrations) ${sec(tm.mainFolderMs)} + worker folders ${sec(tm.workerFoldersMs)} + main and workers ready ${sec(tm.n8nMs)}`);
-		const scen = [['A', () => scenarioA(q, emu)], ['B', () => scenarioB(q, emu)], ['C', () => scenarioC(q, emu)], ['D', () => scenarioD(q, emu)], ['E', () => scenarioE(q, emu)], ['F1', () => scenarioF(q, emu, { progress: false })], ['F2', () => scenarioF(q, emu, { progress: true })], ['G', () => scenarioG(q, emu)]];
+		const scen = [['A', () => scenarioA(q, emu)], ['B', () => scenarioB(q, emu)], ['C', () => scenarioC(q, emu)], ['D', () => scenarioD(q, emu)], ['E', () => scenarioE(q, emu)], ['F1', () => scenarioF(q, emu, { progress: false })], ['F2', () => scenarioF(q, emu, { progress: true })], ['G', () => scenarioG(q, emu)], ['H', () => scenarioH(q, emu)]];
 		const only = process.env.QUEUE_SCENARIOS?.split(',');
 		for (const [name, fn] of scen) {
 			if (only && !only.includes(name)) continue;

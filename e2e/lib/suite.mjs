@@ -70,6 +70,14 @@ export function akoolCreateParameters(emulatorUrl, overrides = {}) {
 	};
 }
 
+/** An HS256 JWT as Kling wants it (provider-apis.md §1.2). */
+export function klingJwt(accessKey, secretKey) {
+	const b64u = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+	const now = Math.floor(Date.now() / 1000);
+	const head = `${b64u({ alg: 'HS256', typ: 'JWT' })}.${b64u({ iss: accessKey, exp: now + 1800, nbf: now - 5 })}`;
+	return `${head}.${crypto.createHmac('sha256', secretKey).update(head).digest('base64url')}`;
+}
+
 /** The versions asked for on the command line, else the pinned ones; throws when one is not installed. */
 export function installedVersions(versions) {
 	const list = versions.length ? versions : PINNED_VERSIONS;
