@@ -17,7 +17,7 @@ import { AKOOL_WEBHOOK_MAX_AGE_MS, openAkoolWebhook } from './webhookVerify';
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Put this node\'s Production URL (above) into the Webhook URL of Akool → Talking Avatar Video → Create and activate this workflow. Akool must be able to reach n8n: n8n needs a public https address (set WEBHOOK_URL), not localhost.',
+			'Put this node\'s Production URL (above) into the Webhook URL of Akool → Talking Avatar Video → Create, and activate (n8n 1.x) / publish (n8n 2.x) this workflow. Akool must be able to reach n8n: n8n needs a public https address (set WEBHOOK_URL), not localhost.',
 		name: 'notice',
 		type: 'notice',
 		default: '',

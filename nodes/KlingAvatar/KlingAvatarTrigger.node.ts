@@ -9,7 +9,7 @@ import { klingRequest, saysNoSuchTask } from './transport';
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Put this node\'s Production URL (above) into the Callback URL of Kling Avatar → Avatar Video → Create and activate this workflow. Kling must be able to reach n8n: n8n needs a public https address (set WEBHOOK_URL), not localhost.',
+			'Put this node\'s Production URL (above) into the Callback URL of Kling Avatar → Avatar Video → Create, and activate (n8n 1.x) / publish (n8n 2.x) this workflow. Kling must be able to reach n8n: n8n needs a public https address (set WEBHOOK_URL), not localhost. Keep the URL private: Kling signs nothing, so the URL is the only gate (every task is still checked with Kling).',
 		name: 'notice',
 		type: 'notice',
 		default: '',

@@ -138,7 +138,7 @@ const properties: INodeProperties[] = [
 				name: 'callbackUrl',
 				type: 'string',
 				default: '',
-				description: 'Kling POSTs the task object here on every status change',
+				description: 'Kling POSTs the task object here on every status change. To start a workflow when each task ends, use the Production URL of a Kling Avatar Trigger.',
 			},
 			{
 				displayName: 'External Task ID',
