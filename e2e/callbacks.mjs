@@ -12,14 +12,15 @@
 //      'processing' delivered after the end (reordered) → exactly one execution per task, with the
 //      status Kling confirms, the emulator's own video URL and the video as binary data; the
 //      'submitted' / 'processing' callbacks started nothing.
-//  K2. Kling forgeries: a 'succeed' with a foreign video URL for a task still running, one for an
-//      unknown task, and a body without a task ID → no execution.
+//  K2. Kling forgeries: a 'succeed' with a foreign video URL for a task still running (HTTP 503: a
+//      real early one is sent again), one for an unknown task (HTTP 200 {received: true}, the
+//      answer any task gets), and a body without a task ID (400) → no execution.
 //  A1. Akool: 2 videos (one completes, one fails), terminal webhooks duplicated → exactly one
 //      execution per video, confirmed, with the video; the verbatim replay of a real delivery
 //      (inside the age window) starts nothing.
 //  A2. Akool forgeries: bad signature, wrong key, old timestamp (replay), future timestamp, garbage
 //      (JSON and not JSON) → HTTP 401 (n8n itself may refuse a body it cannot parse) and no execution;
-//      a correctly signed lie (completed, foreign URL) for a running video → no execution.
+//      a correctly signed lie (completed, foreign URL) for a running video → HTTP 503, no execution.
 //  A3. An Akool Trigger whose credential is in Client ID + Client Secret mode (made over REST): n8n
 //      runs the credential's preAuthentication (getToken) inside the webhook call; one execution.
 //  E.  The example pair examples/06 + 07: the collect workflow (Kling Avatar Trigger → Write Video) is
@@ -149,8 +150,8 @@ async function klingScenario(server, emulator, wf, url) {
 	const noId = await k.forgeCallback(url, { body: { hello: 'world' } });
 	await sleep(QUIET_MS);
 	const after = (await endedExecutions(rest, wf.id)).length;
-	check('a forged succeed (foreign video URL) for a running task starts no execution', forged.statusCode === 200 && after === before, `HTTP ${forged.statusCode}, executions ${before} → ${after}`);
-	check('a forged succeed for an unknown task starts no execution (HTTP 404)', unknown.statusCode === 404 && after === before, `HTTP ${unknown.statusCode}`);
+	check('a forged succeed (foreign video URL) for a running task starts no execution (HTTP 503: Kling\'s API shows it running)', forged.statusCode === 503 && after === before, `HTTP ${forged.statusCode}, executions ${before} → ${after}`);
+	check('a forged succeed for an unknown task starts no execution (HTTP 200 {received: true}, as for any task)', unknown.statusCode === 200 && after === before, `HTTP ${unknown.statusCode}`);
 	check('a body without a task ID starts no execution (HTTP 400)', noId.statusCode === 400 && after === before, `HTTP ${noId.statusCode}`);
 	k.config.durationFor = undefined;
 	return { results, latencyMs: endToStart };
@@ -224,7 +225,7 @@ async function akoolScenario(server, emulator, wf, url) {
 	const json401 = ['badSignature', 'wrongKey', 'oldTimestamp', 'futureTimestamp', 'garbage', 'garbageArray'];
 	check('bad signature, wrong key, old / future timestamp and JSON garbage get HTTP 401', json401.every((k) => statuses[k] === 401), JSON.stringify(statuses));
 	check('a body that is not JSON is refused (4xx)', statuses.notJson >= 400 && statuses.notJson < 500, `HTTP ${statuses.notJson}`);
-	check('a correctly signed lie (completed, foreign URL) for a running video is answered 200', lie.statusCode === 200, `HTTP ${lie.statusCode}`);
+	check('a correctly signed lie (completed, foreign URL) for a running video is answered 503 (Akool\'s API shows it running)', lie.statusCode === 503, `HTTP ${lie.statusCode}`);
 	check('none of the forgeries started an execution', after === before, `executions ${before} → ${after}`);
 	a.config.processingMs = 1500;
 

@@ -203,7 +203,7 @@ export type AkoolWebhookControl = DeliveryControl<AkoolStatus>;
  * - `signed`: signed and encrypted correctly (a lie only the fetch of the video can catch);
  * - `badSignature`: encrypted correctly, the signature altered;
  * - `wrongKey`: signed correctly (the signature covers no secret), encrypted with another secret;
- * - `oldTimestamp`: signed and encrypted correctly, `ageMs` old (default 10 min): a replay;
+ * - `oldTimestamp`: signed and encrypted correctly, `ageMs` old (default 2 h, beyond the trigger's 1 h window): a replay;
  * - `futureTimestamp`: the same, `ageMs` in the future;
  * - `replay`: a recorded delivery (`of`, default the last one) sent again verbatim;
  * - `garbage`: `body` (default a JSON object of the right keys with nonsense values) as is.
@@ -215,7 +215,7 @@ export interface AkoolForgedWebhook {
 	video?: string;
 	/** The plain payload (default `{_id, status: 3, type: 'avatar', url: <foreign URL>}`). */
 	payload?: Record<string, unknown>;
-	/** oldTimestamp / futureTimestamp: how far off (default 10 min). */
+	/** oldTimestamp / futureTimestamp: how far off (default 2 h). */
 	ageMs?: number;
 	/** replay: the delivery to send again (default the last recorded one). */
 	of?: AkoolWebhookDelivery;
@@ -447,7 +447,8 @@ class AkoolEmulatorImpl implements AkoolEmulator {
 	async forgeWebhook(url: string, kind: AkoolForgery, forged: AkoolForgedWebhook = {}): Promise<AkoolForgedDelivery> {
 		const { clientId, clientSecret } = this.config;
 		const payload = forged.payload ?? { _id: forged.video ?? objectId(), status: 3, type: 'avatar', url: FORGED_AKOOL_VIDEO_URL };
-		const age = forged.ageMs ?? 10 * 60_000;
+		// Beyond the trigger's default window (1 h), so the forgery means "outside the window".
+		const age = forged.ageMs ?? 2 * 3600_000;
 		const timestamp = kind === 'oldTimestamp' ? Date.now() - age : kind === 'futureTimestamp' ? Date.now() + age : Date.now();
 		const nonce = String(randomInt(1000, 10000));
 		let body: unknown;

@@ -58,10 +58,10 @@ async function main() {
 	const emulator = await startFastEmulator();
 	const userFolder = path.join(ROOT, '.n8n-home', `n8n-${VERSION}`);
 	console.log(`[start] installing the package into ${path.relative(ROOT, userFolder)}/.n8n/nodes and importing credentials + examples ...`);
-	const stack = await createStack({ version: VERSION, tarball, emulator, userFolder });
-
 	let port = Number(opt('port') ?? process.env.N8N_PORT ?? 5678);
 	while (!(await portFree(port))) port++;
+	// Example 06's callbackUrl names n8n at 127.0.0.1:5678: on another port it is rewritten at import.
+	const stack = await createStack({ version: VERSION, tarball, emulator, userFolder, n8nUrl: `http://127.0.0.1:${port}` });
 	const url = `http://localhost:${port}`;
 	const env = n8nEnv(stack.userFolder, {
 		...stack.inst.extraEnv,
@@ -115,6 +115,7 @@ async function main() {
 	}
 	const ownerNote = setup.ok ? 'owner account created' : `owner already set up (HTTP ${setup.status})`;
 	const runnable = stack.examples.filter((e) => !e.skip);
+	const nameOf = (id, fallback) => stack.examples.find((e) => e.id === id)?.name ?? `example ${fallback}`;
 	console.log(
 		[
 			'',
@@ -129,6 +130,9 @@ async function main() {
 			`  State:      ${stack.userFolder}  (delete it to start over)`,
 			'',
 			'Open a workflow and click "Execute workflow". Press Ctrl+C to stop.',
+			`Callbacks: first activate (n8n 1.x) / publish (n8n 2.x) "${nameOf('taKlingCbCollec1', '07')}"`,
+			`  (Kling Avatar Trigger), then run "${nameOf('taKlingCbSubmit1', '06')}" (its Settings → callbackUrl is`,
+			`  the trigger's Production URL on port ${port}).`,
 		].join('\n'),
 	);
 }

@@ -18,6 +18,8 @@ export const EXAMPLES_DIR = path.join(ROOT, 'examples');
 export const ASSETS_DIR = path.join(ROOT, 'emulator', 'assets');
 /** The emulator address the example workflows are written for (asset URLs). */
 export const EXAMPLE_EMULATOR_URL = 'http://127.0.0.1:8787';
+/** The n8n address the examples use (example 06's callbackUrl: n8n on its default port). */
+export const EXAMPLE_N8N_URL = 'http://127.0.0.1:5678';
 /** Relative to n8n's working folder (the stack's files folder). */
 export const INPUT_DIR = 'talking-avatar/input';
 export const OUTPUT_DIR = 'talking-avatar/output';
@@ -113,13 +115,16 @@ export function emulatorCredentials(emulator) {
  * `n8n execute` cannot run sensibly get `cliSkip` (still imported, e.g. for `npm start`): a trigger
  * workflow (it runs when active in `n8n start`) and one that submits tasks for it without waiting
  * (its videos arrive by callback). e2e/callbacks.mjs runs such pairs. Asset URLs are rewritten
- * when the emulator does not run at EXAMPLE_EMULATOR_URL.
+ * when the emulator does not run at EXAMPLE_EMULATOR_URL, and n8n URLs (example 06's callbackUrl)
+ * when `n8nUrl` is not EXAMPLE_N8N_URL.
  */
-export function loadExamples({ emulatorUrl = EXAMPLE_EMULATOR_URL, packageName = 'n8n-nodes-talking-avatar', nodeNames } = {}) {
+export function loadExamples({ emulatorUrl = EXAMPLE_EMULATOR_URL, packageName = 'n8n-nodes-talking-avatar', nodeNames, n8nUrl = EXAMPLE_N8N_URL } = {}) {
 	const files = fs.readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.json')).sort();
 	return files.map((file) => {
 		let text = fs.readFileSync(path.join(EXAMPLES_DIR, file), 'utf8');
 		if (emulatorUrl !== EXAMPLE_EMULATOR_URL) text = text.split(EXAMPLE_EMULATOR_URL).join(emulatorUrl);
+		// n8n on another port (npm start moves on when 5678 is taken): example 06's callbackUrl follows it.
+		if (n8nUrl !== EXAMPLE_N8N_URL) text = text.split(`${EXAMPLE_N8N_URL}/`).join(`${n8nUrl}/`);
 		const workflow = JSON.parse(text);
 		const ours = workflow.nodes.filter((n) => n.type.startsWith(`${packageName}.`)).map((n) => n.type.slice(packageName.length + 1));
 		const missing = nodeNames ? ours.filter((t) => !nodeNames.includes(t)) : [];
@@ -153,7 +158,8 @@ export function prepareFiles(filesDir) {
  * and the examples imported. n8n runs with its working folder = <userFolder>/files, which is also
  * the only folder nodes may read/write (N8N_RESTRICT_FILE_ACCESS_TO; required on 2.x).
  * @param {{version: string, tarball: string, emulator: object, userFolder?: string, fresh?: boolean,
- *   examples?: boolean, env?: object}} opts  `examples: false` skips importing examples/ (the list is still returned);
+ *   examples?: boolean, env?: object, n8nUrl?: string}} opts  `examples: false` skips importing examples/ (the list is still returned);
+ *   `n8nUrl`: where the n8n server of this stack will listen, if not EXAMPLE_N8N_URL (examples are rewritten to it);
  *   `env`: extra n8n environment for every CLI call and server of this stack
  */
 export async function createStack(opts) {
@@ -173,7 +179,7 @@ export async function createStack(opts) {
 	const creds = emulatorCredentials(opts.emulator).filter((c) => credTypes.includes(c.type));
 	const t0 = Date.now();
 	await inst.importCredentials(creds);
-	const examples = loadExamples({ emulatorUrl: opts.emulator.url, packageName: contents.name, nodeNames });
+	const examples = loadExamples({ emulatorUrl: opts.emulator.url, packageName: contents.name, nodeNames, n8nUrl: opts.n8nUrl });
 	const runnable = examples.filter((e) => !e.skip);
 	if (runnable.length && opts.examples !== false) await inst.importWorkflows(runnable.map((e) => e.workflow));
 	return { inst, userFolder: inst.userFolder, filesDir, ...dirs, examples, credentials: creds, importMs: Date.now() - t0 };

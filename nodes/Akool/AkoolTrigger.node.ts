@@ -7,7 +7,7 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { answer, CALLBACK_WEBHOOKS, NO_REGISTRATION_WEBHOOK_METHODS, callbackTriggerProperties, emitConfirmedTask } from '../shared/callbackTrigger';
+import { answer, CALLBACK_WEBHOOKS, NO_REGISTRATION_WEBHOOK_METHODS, RECEIVED, TRY_AGAIN, callbackTriggerProperties, emitConfirmedTask } from '../shared/callbackTrigger';
 import { failureKindOf } from '../shared/errors';
 import { AKOOL_CREDENTIAL, AKOOL_PATHS } from './constants';
 import { normalizeAkoolVideo } from './normalize';
@@ -17,7 +17,7 @@ import { AKOOL_WEBHOOK_MAX_AGE_MS, openAkoolWebhook } from './webhookVerify';
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Put this node\'s Production URL (above) into the Webhook URL of Akool → Talking Avatar Video → Create and activate this workflow. Akool must be able to reach n8n: n8n needs a public https address (set WEBHOOK_URL), not localhost.',
+			'Put this node\'s Production URL (above) into the Webhook URL of Akool → Talking Avatar Video → Create, and activate (n8n 1.x) / publish (n8n 2.x) this workflow. Akool must be able to reach n8n: n8n needs a public https address (set WEBHOOK_URL), not localhost.',
 		name: 'notice',
 		type: 'notice',
 		default: '',
@@ -35,8 +35,9 @@ const properties: INodeProperties[] = [
 				name: 'maxAgeSeconds',
 				type: 'number',
 				typeOptions: { minValue: 1 },
-				default: 300,
-				description: 'Deliveries whose signed timestamp is further than this from now (either way) are refused with HTTP 401: old deliveries sent again (replays), or a clock far off',
+				default: 3600,
+				description:
+					'Deliveries whose signed timestamp is further than this from now (either way) are refused with HTTP 401: replays, or a clock far off. Akool resends a delivery verbatim (same timestamp) until it gets HTTP 200, so a real one that could not be taken in time (n8n or Akool\'s API down longer than this) is refused too: collect such videos with Akool → Talking Avatar Video → Get. Shorter = less room for replays, longer = survives longer downtime.',
 			},
 		],
 	},
@@ -77,23 +78,28 @@ export class AkoolTrigger implements INodeType {
 		const clientSecret = String((credentials.authentication === 'clientCredentials' ? credentials.clientSecret : credentials.apiKey) ?? '').trim();
 		if (!clientId || !clientSecret) {
 			this.logger.error('Akool Trigger: the credential needs the Client ID and the API key (or Client Secret) to verify webhooks');
-			return answer(this, 500, { error: 'the Akool credential has no Client ID or secret: webhooks cannot be verified' });
+			return answer(this, 500, { error: 'the webhook cannot be verified now' });
 		}
 		const options = this.getNodeParameter('options', {}) as IDataObject;
-		const maxAgeMs = Math.max(1, Number(options.maxAgeSeconds ?? AKOOL_WEBHOOK_MAX_AGE_MS / 1000)) * 1000;
+		// An expression may give anything: what is not a positive number falls back to the default.
+		const seconds = Number(options.maxAgeSeconds);
+		const maxAgeMs = Number.isFinite(seconds) && seconds > 0 ? Math.max(1, seconds) * 1000 : AKOOL_WEBHOOK_MAX_AGE_MS;
 		const verdict = openAkoolWebhook(this.getBodyData(), { clientId, clientSecret }, { maxAgeMs });
 		if (!verdict.ok) {
 			if (verdict.reason === 'unusableSecret') {
 				this.logger.error(`Akool Trigger: ${verdict.message}`);
-				return answer(this, 500, { error: 'the Akool credential\'s secret cannot decrypt webhooks' });
+				return answer(this, 500, { error: 'the webhook cannot be verified now' });
 			}
+			// One answer for every failed check: which one failed (e.g. a right Client ID with a wrong
+			// key) would help someone guessing the credential. The reason goes to n8n's log.
 			this.logger.warn(`Akool Trigger: refused a delivery (${verdict.reason}): ${verdict.message}`);
-			return answer(this, 401, { error: 'invalid webhook', reason: verdict.reason });
+			return answer(this, 401, { error: 'invalid webhook' });
 		}
 		const { payload } = verdict;
 		// One webhook URL may serve other Akool products (faceswap, audio …): only talking-avatar videos are read here.
 		if (payload.type && payload.type !== 'avatar') {
-			return answer(this, 200, { received: true, emitted: false, reason: `type "${payload.type}" is not a talking-avatar video` });
+			this.logger.debug(`Akool Trigger: a webhook of type "${payload.type}" (not a talking-avatar video) was ignored`);
+			return answer(this, 200, RECEIVED);
 		}
 
 		let data: IDataObject | null;
@@ -110,11 +116,15 @@ export class AkoolTrigger implements INodeType {
 				return answer(this, 404, { error: 'unknown video' });
 			}
 			// Not 200: Akool sends it again (it retries until it gets 200).
-			this.logger.warn(`Akool Trigger: could not confirm video ${payload._id}: ${(error as Error).message}`);
-			return answer(this, 502, { error: 'the video could not be confirmed with Akool; send again' });
+			this.logger.warn(`Akool Trigger: could not confirm video ${payload._id}: ${(error as Error).message}; answered 502 so that it is sent again`);
+			return answer(this, 502, TRY_AGAIN);
 		}
-		if (!data || typeof data !== 'object' || !data._id) return answer(this, 404, { error: 'unknown video' });
+		if (!data || typeof data !== 'object' || !data._id) {
+			this.logger.warn(`Akool Trigger: a verified webhook names video ${payload._id}, which Akool does not return`);
+			return answer(this, 404, { error: 'unknown video' });
+		}
 		const task = normalizeAkoolVideo(data);
-		return await emitConfirmedTask(this, task, { provider: 'Akool', fileName: `akool-${task.taskId}.mp4` });
+		// Verified status 3 (completed) or 4 (failed) while Akool's API still shows it running: 503, sent again.
+		return await emitConfirmedTask(this, task, { provider: 'Akool', fileName: `akool-${task.taskId}.mp4`, claimsEnded: payload.status === 3 || payload.status === 4 });
 	}
 }

@@ -41,8 +41,13 @@ export interface AkoolWebhookKeys {
 	clientSecret: string;
 }
 
-/** Default window: 5 minutes either way. */
-export const AKOOL_WEBHOOK_MAX_AGE_MS = 5 * 60_000;
+/**
+ * Default window: 1 hour either way. Akool resends a delivery verbatim (its original timestamp)
+ * until it gets HTTP 200, so the window is also how long n8n (or Akool's API, which the trigger
+ * asks) may be down before a real delivery is refused for good. Replays inside it are caught by the
+ * triggers' duplicate records.
+ */
+export const AKOOL_WEBHOOK_MAX_AGE_MS = 60 * 60_000;
 /** Larger than any real payload ({_id, status, type, url}); bounds the work for garbage. */
 const MAX_ENCRYPTED_CHARS = 64 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;

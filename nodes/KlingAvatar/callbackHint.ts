@@ -16,7 +16,8 @@ const idText = (value: unknown): string | null => {
 	if (typeof value !== 'string') return null;
 	const s = value.trim();
 	// Kling task IDs are numeric or Base64-like; external IDs are the user's (word characters and . : + = @ -).
-	return s && s.length <= 128 && /^[\w.:+=@-]+$/.test(s) ? s : null;
+	// No '/', and not only dots: "." and ".." would make the query path another endpoint.
+	return s && s.length <= 128 && /^[\w.:+=@-]+$/.test(s) && !/^\.+$/.test(s) ? s : null;
 };
 
 /**

@@ -10,6 +10,7 @@ import type {
 } from 'n8n-workflow';
 import { downloadToBinary } from './download';
 import type { NormalizedTask, TaskStatus } from './task';
+import { isTerminal } from './task';
 
 /**
  * What the provider triggers share: the webhook description, the output options, the status
@@ -99,6 +100,16 @@ export function answer(ctx: IWebhookFunctions, status: number, body: IDataObject
 	return { noWebhookResponse: true };
 }
 
+/**
+ * The answers an unauthenticated caller gets: the same body whatever the trigger found (a task that
+ * exists or not, its state, a duplicate), so the URL cannot be used to probe tasks. Why is logged
+ * (ctx.logger). Only the status codes the providers act on differ: 401 (Akool: invalid), 502 (the
+ * provider's API could not be asked) and 503 (the delivery says the task ended, the API does not
+ * show it yet); with 502 and 503 the provider sends the delivery again.
+ */
+export const RECEIVED: IDataObject = { received: true };
+export const TRY_AGAIN: IDataObject = { error: 'try again later' };
+
 // ───────────────────────────── duplicates ─────────────────────────────
 
 /** How long a (task, status) is remembered: longer than any provider resends (Akool links last 7 days). */
@@ -107,6 +118,8 @@ export const SEEN_TTL_MS = 7 * 24 * 3600_000;
 export const SEEN_STATIC_MAX = 500;
 /** Keys kept in memory per trigger node (per n8n process). */
 export const SEEN_MEMORY_MAX = 10_000;
+
+const FINAL_STATUSES: string[] = ['succeeded', 'failed'];
 
 /** Per process: trigger node (workflow, node, mode) → key → when it was emitted. */
 const seenInProcess = new Map<string, Map<string, number>>();
@@ -131,16 +144,25 @@ function memoryOf(scope: string): Map<string, number> {
  *   calls can lose an update, and other n8n processes (queue mode webhook processes, multi-main)
  *   see it only once saved. A duplicate can therefore still pass when two copies reach two
  *   processes at the same moment, or after a restart that lost an update (README: limits).
- * Returns false when the key was seen already.
+ * Keys are `<taskId>:<status>`. Returns false when the key was seen already, or when it is a
+ * non-final status of a task whose final status was claimed.
  */
 export function claimDelivery(ctx: IWebhookFunctions, key: string, now = Date.now()): boolean {
 	const scope = `${ctx.getWorkflow().id ?? ''}/${ctx.getNode().id}/${ctx.getMode()}`;
 	const memory = memoryOf(scope);
 	const stat = ctx.getWorkflowStaticData('node');
 	const stored = isObject(stat.recentDeliveries) ? (stat.recentDeliveries as IDataObject) : {};
-	const inMemory = memory.get(key);
-	const inStatic = typeof stored[key] === 'number' ? (stored[key] as number) : undefined;
-	if ((inMemory !== undefined && now - inMemory < SEEN_TTL_MS) || (inStatic !== undefined && now - inStatic < SEEN_TTL_MS)) return false;
+	const seen = (k: string): boolean => {
+		const m = memory.get(k);
+		const st = typeof stored[k] === 'number' ? (stored[k] as number) : undefined;
+		return (m !== undefined && now - m < SEEN_TTL_MS) || (st !== undefined && now - st < SEEN_TTL_MS);
+	};
+	if (seen(key)) return false;
+	// Any Status Change: a non-final state found after the task's final one was emitted (a fetch that
+	// answered late, a slow copy) is stale: the workflow already has the end.
+	const cut = key.lastIndexOf(':');
+	const [taskId, status] = cut > 0 ? [key.slice(0, cut), key.slice(cut + 1)] : [key, ''];
+	if (status && !FINAL_STATUSES.includes(status) && FINAL_STATUSES.some((f) => seen(`${taskId}:${f}`))) return false;
 
 	memory.delete(key);
 	memory.set(key, now);
@@ -170,29 +192,46 @@ export function releaseDelivery(ctx: IWebhookFunctions, key: string): void {
 
 // ───────────────────────────── emit ─────────────────────────────
 
+/** How long a trigger may spend downloading a video (a webhook call has no execution to cancel it). */
+export const triggerDownloadLimits = { timeoutMs: 10 * 60_000 };
+
 export interface EmitOptions {
 	/** "Kling", "Akool" */
 	provider: string;
 	fileName: string;
+	/**
+	 * The delivery says the task ended (Kling: succeed / failed; Akool, verified: status 3 / 4). If the
+	 * provider's API still shows it running, the answer is 503 so that the provider sends it again.
+	 */
+	claimsEnded?: boolean;
 }
 
 /**
  * Emits a task the provider has confirmed (fetched with the credential), once per (task, status)
- * and only when it passes the status filter. The sender gets HTTP 200 at once either way; the
- * video is downloaded after that answer. A download that fails still emits the task (its
- * videoUrl is there) with `downloadError` set, instead of dropping a delivery the provider will
- * not send again.
+ * and only when it passes the status filter. The sender gets HTTP 200 ({received: true}) at once,
+ * emitted or not; the video is downloaded after that answer, within triggerDownloadLimits. A
+ * download that fails (or takes too long) still emits the task (its videoUrl is there) with
+ * `downloadError` set, instead of dropping a delivery the provider will not send again.
+ * A delivery that says the task ended while the API still shows it running gets 503 and nothing
+ * is emitted or recorded: the provider sends it again, by when the API shows the end.
  */
 export async function emitConfirmedTask(ctx: IWebhookFunctions, task: NormalizedTask, options: EmitOptions): Promise<IWebhookResponseData> {
+	const log = `${options.provider} trigger: task ${task.taskId}`;
+	if (options.claimsEnded && !isTerminal(task.status)) {
+		ctx.logger.warn(`${log}: the delivery says it ended but ${options.provider}'s API shows it ${task.status}; answered 503 so that it is sent again`);
+		return answer(ctx, 503, TRY_AGAIN);
+	}
 	const filter = ctx.getNodeParameter('statusFilter', 'ended') as StatusFilter;
 	if (!passesStatusFilter(task.status, filter)) {
-		return answer(ctx, 200, { received: true, emitted: false, reason: `task ${task.taskId} is ${task.status} at ${options.provider}` });
+		ctx.logger.debug(`${log} is ${task.status} at ${options.provider}: not emitted (Status Filter: ${filter})`);
+		return answer(ctx, 200, RECEIVED);
 	}
 	const key = `${task.taskId}:${task.status}`;
 	if (!claimDelivery(ctx, key)) {
-		return answer(ctx, 200, { received: true, emitted: false, reason: `task ${task.taskId} (${task.status}) was emitted already` });
+		ctx.logger.debug(`${log} (${task.status}): emitted already${isTerminal(task.status) ? '' : ', or its final status was'}; not emitted again`);
+		return answer(ctx, 200, RECEIVED);
 	}
-	ctx.getResponseObject().status(200).json({ received: true, emitted: true });
+	ctx.getResponseObject().status(200).json(RECEIVED);
 
 	const item: INodeExecutionData = { json: task };
 	const download = ctx.getNodeParameter('downloadVideo', true) as boolean;
@@ -202,10 +241,12 @@ export async function emitConfirmedTask(ctx: IWebhookFunctions, task: Normalized
 			item.json = { ...task, downloadError: `${options.provider} reports the task succeeded but gives no video URL` };
 		} else {
 			try {
-				const binary: IBinaryKeyData = { [field]: await downloadToBinary(ctx, task.videoUrl, options.fileName, 'video/mp4', 0) };
+				const binary: IBinaryKeyData = {
+					[field]: await downloadToBinary(ctx, task.videoUrl, options.fileName, 'video/mp4', 0, { timeoutMs: triggerDownloadLimits.timeoutMs }),
+				};
 				item.binary = binary;
 			} catch (error) {
-				ctx.logger.warn(`${options.provider} trigger: downloading the video of task ${task.taskId} failed: ${(error as Error).message}`);
+				ctx.logger.warn(`${log}: downloading the video failed: ${(error as Error).message}`);
 				item.json = { ...task, downloadError: (error as Error).message };
 			}
 		}

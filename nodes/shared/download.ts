@@ -26,7 +26,10 @@ type Response = { body: NodeJS.ReadableStream & { destroy?: () => void }; header
  * above IN_MEMORY_MAX_BYTES is refused at once, with the cause and what to change. Network
  * failures (HTTP 5xx/429, resets) are retried; a failure to store the file is not (it would fail
  * the same way again), and its real cause is reported.
- * @throws NodeApiError (download failed), NodeOperationError (too big for memory mode, or storing failed)
+ *
+ * `limits.timeoutMs` bounds the whole download (every attempt, the body included) where nothing
+ * else can end it: a trigger's webhook call has no execution cancel signal.
+ * @throws NodeApiError (download failed or took too long), NodeOperationError (too big for memory mode, or storing failed)
  */
 export async function downloadToBinary(
 	ctx: RequestContext,
@@ -34,9 +37,20 @@ export async function downloadToBinary(
 	fileName: string,
 	fallbackMimeType: string,
 	itemIndex: number,
+	limits: { timeoutMs?: number } = {},
 ): Promise<IBinaryData> {
+	const deadline = !cancelSignalOf(ctx) && limits.timeoutMs ? AbortSignal.timeout(limits.timeoutMs) : undefined;
+	const throwIfTooLong = () => {
+		if (!deadline?.aborted) return;
+		const ms = limits.timeoutMs ?? 0;
+		throw new NodeOperationError(ctx.getNode(), `Downloading the result took longer than ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`}`, {
+			itemIndex,
+			description: `URL: ${url}. The task itself succeeded; the video URL is in the output.`,
+		});
+	};
 	for (let attempt = 1; ; attempt++) {
 		throwIfCancelled(ctx);
+		throwIfTooLong();
 		let response: Response;
 		try {
 			response = (await ctx.helpers.httpRequest({
@@ -44,10 +58,13 @@ export async function downloadToBinary(
 				url,
 				encoding: 'stream',
 				returnFullResponse: true,
-				abortSignal: cancelSignalOf(ctx),
+				abortSignal: cancelSignalOf(ctx) ?? deadline,
+				// n8n's `timeout` covers the wait for the response; the deadline signal covers the body too.
+				...(deadline ? { timeout: limits.timeoutMs } : {}),
 			})) as Response;
 		} catch (error) {
 			throwIfCancelled(ctx);
+			throwIfTooLong();
 			const status = (error as { httpCode?: string }).httpCode ?? (error as { response?: { status?: number } }).response?.status;
 			const retryable = !status || Number(status) >= 500 || Number(status) === 429;
 			if (!retryable || attempt >= DOWNLOAD_ATTEMPTS) {
@@ -75,6 +92,7 @@ export async function downloadToBinary(
 			return await ctx.helpers.prepareBinaryData(response.body as never, fileName, mimeType);
 		} catch (error) {
 			throwIfCancelled(ctx);
+			throwIfTooLong();
 			if (!isNetworkFailure(error)) throw storageFailed(ctx, error as Error, size, url, itemIndex);
 			if (attempt >= DOWNLOAD_ATTEMPTS) {
 				throw new NodeApiError(ctx.getNode(), error as never, {

@@ -4,6 +4,7 @@
  * Every kind of bad delivery is tried many times: all must be refused.
  */
 import { createCipheriv, createHash, randomBytes, randomInt } from 'node:crypto';
+import { AkoolTrigger } from '../../nodes/Akool/AkoolTrigger.node';
 import { AKOOL_WEBHOOK_MAX_AGE_MS, openAkoolWebhook } from '../../nodes/Akool/webhookVerify';
 
 const keys = { clientId: 'emulatorClientId', clientSecret: 'emulatorClientSecret0123' };
@@ -84,9 +85,12 @@ it('refuses deliveries encrypted with another key, 100 % of 500 (wrong key)', ()
 });
 
 it('refuses timestamps outside the window either way (replays); the window is an option', () => {
+	// One hour by default: a real delivery Akool resends after some downtime (of n8n or of Akool's API) still passes.
+	expect(AKOOL_WEBHOOK_MAX_AGE_MS).toBe(3600_000);
+	expect(open(delivery(undefined, { ts: NOW - 10 * 60_000 })).ok).toBe(true);
 	const within = [0, 1000, AKOOL_WEBHOOK_MAX_AGE_MS - 1, -(AKOOL_WEBHOOK_MAX_AGE_MS - 1)];
 	for (const age of within) expect(open(delivery(undefined, { ts: NOW - age })).ok).toBe(true);
-	const outside = [AKOOL_WEBHOOK_MAX_AGE_MS + 1, 3600_000, 86_400_000 * 30, -(AKOOL_WEBHOOK_MAX_AGE_MS + 1), -3600_000];
+	const outside = [AKOOL_WEBHOOK_MAX_AGE_MS + 1, 2 * 3600_000, 86_400_000 * 30, -(AKOOL_WEBHOOK_MAX_AGE_MS + 1), -2 * 3600_000];
 	for (const age of outside) expect(open(delivery(undefined, { ts: NOW - age }))).toMatchObject({ ok: false, reason: 'stale' });
 	// A verbatim replay of a real delivery, once it is older than the window.
 	const real = delivery(undefined, { ts: NOW - 2000 });
@@ -149,4 +153,9 @@ it('refuses garbage: wrong shapes, wrong types, not Base64, not JSON inside, JSO
 
 it('says when the credential secret cannot be an AES key', () => {
 	expect(openAkoolWebhook(delivery(), { ...keys, clientSecret: 'short' }, { now: NOW })).toMatchObject({ ok: false, reason: 'unusableSecret' });
+});
+
+it('the Akool Trigger\'s Max Delivery Age default is the verifier\'s window', () => {
+	const options = new AkoolTrigger().description.properties.find((p) => p.name === 'options')?.options as Array<{ name: string; default?: unknown }>;
+	expect(Number(options.find((o) => o.name === 'maxAgeSeconds')?.default) * 1000).toBe(AKOOL_WEBHOOK_MAX_AGE_MS);
 });

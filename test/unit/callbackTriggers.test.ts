@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AkoolTrigger } from '../../nodes/Akool/AkoolTrigger.node';
 import { KlingAvatarTrigger } from '../../nodes/KlingAvatar/KlingAvatarTrigger.node';
-import { claimDelivery, clearInProcessDeliveries, SEEN_STATIC_MAX, SEEN_TTL_MS } from '../../nodes/shared/callbackTrigger';
+import { claimDelivery, clearInProcessDeliveries, SEEN_STATIC_MAX, SEEN_TTL_MS, triggerDownloadLimits } from '../../nodes/shared/callbackTrigger';
+import { AKOOL_WEBHOOK_MAX_AGE_MS } from '../../nodes/Akool/webhookVerify';
+import { akoolEncrypt, akoolSign } from '../../emulator/akoolCrypto';
 import { startEmulator } from '../../emulator/server';
 import type { Emulator } from '../../emulator/server';
 import { FORGED_VIDEO_URL } from '../../emulator/kling';
@@ -32,6 +34,7 @@ afterAll(async () => {
 beforeEach(() => {
 	emu.reset();
 	clearInProcessDeliveries();
+	jest.restoreAllMocks();
 });
 afterEach(async () => {
 	await Promise.all(receivers.splice(0).map((r) => r.close()));
@@ -96,10 +99,11 @@ describe('Kling Avatar Trigger', () => {
 		const id = await klingCreate(r.url, { external_task_id: 'trig-1' });
 		await until(() => r.calls.length >= 3);
 		await sleep(50);
-		expect(r.calls.map((c) => [c.status, (c.body as any).emitted])).toEqual([
-			[200, false],
-			[200, false],
-			[200, true],
+		// The same answer emitted or not (an unsigned caller learns nothing from it).
+		expect(r.calls.map((c) => [c.status, c.body, c.emitted.length])).toEqual([
+			[200, { received: true }, 0],
+			[200, { received: true }, 0],
+			[200, { received: true }, 1],
 		]);
 		const out = r.emitted();
 		expect(out).toHaveLength(1);
@@ -153,23 +157,29 @@ describe('Kling Avatar Trigger', () => {
 		const r = await receiver(kling, klingSetup());
 		const running = await klingCreate('http://127.0.0.1:9/none');
 		await until(() => emu.kling.task(running)?.status === 'processing');
+		// A claimed end that Kling does not show: 503 (a real one is sent again), nothing emitted.
 		const forged = await emu.kling.forgeCallback(r.url, { task: running });
-		expect(forged.statusCode).toBe(200);
-		expect(await emu.kling.forgeCallback(r.url, { task: '867000000000000001' })).toMatchObject({ statusCode: 404 });
+		expect(forged.statusCode).toBe(503);
+		// An unknown task gets the answer any task gets (no probing which tasks exist).
+		expect(await emu.kling.forgeCallback(r.url, { task: '867000000000000001' })).toMatchObject({ statusCode: 200 });
 		expect(await emu.kling.forgeCallback(r.url, { body: { hello: 'world' } })).toMatchObject({ statusCode: 400 });
 		expect(await emu.kling.forgeCallback(r.url, { body: { task_id: '../../etc/passwd', task_status: 'succeed' } })).toMatchObject({ statusCode: 400 });
 		expect(r.emitted()).toEqual([]);
-		expect(r.calls.map((c) => (c.body as any).reason ?? (c.body as any).error)).toEqual([
-			`task ${running} is processing at Kling`,
-			'unknown task',
-			'not a Kling task callback: no task_id',
-			'not a Kling task callback: no task_id',
+		expect(r.calls.map((c) => c.body)).toEqual([{ error: 'try again later' }, { received: true }, { error: 'invalid callback' }, { error: 'invalid callback' }]);
+		// Why is in n8n's log.
+		expect(r.calls.map((c) => c.logs.join(' '))).toEqual([
+			expect.stringContaining(`task ${running}: the delivery says it ended but Kling's API shows it processing`),
+			expect.stringContaining('which Kling does not know'),
+			expect.stringContaining('without a usable task_id'),
+			expect.stringContaining('without a usable task_id'),
 		]);
 
-		// With Status Filter "Any", the running task's confirmed state (not the claimed succeed) is emitted.
-		const any = await callWebhook(kling, klingSetup({ statusFilter: 'any' }), (await emu.kling.forgeCallback('http://127.0.0.1:9/none', { task: running })).body);
+		// With Status Filter "Any", a bare callback for the running task emits its confirmed state (not a claimed one).
+		const any = await callWebhook(kling, klingSetup({ statusFilter: 'any' }), { task_id: running, task_status: 'processing', task_result: { videos: [{ url: FORGED_VIDEO_URL }] } });
 		expect(any.emitted.map((i) => [i.json.status, i.json.videoUrl])).toEqual([['processing', null]]);
 		expect(JSON.stringify(any.emitted)).not.toContain(FORGED_VIDEO_URL);
+		const claimed = await callWebhook(kling, klingSetup({ statusFilter: 'any' }), (await emu.kling.forgeCallback('http://127.0.0.1:9/none', { task: running })).body);
+		expect([claimed.status, claimed.emitted.length]).toEqual([503, 0]);
 	});
 
 	it('a succeeded task is emitted with its own video URL, never the one a forged callback claims', async () => {
@@ -228,7 +238,10 @@ describe('Akool Trigger', () => {
 		}
 		for (const body of [{}, { hello: 'world' }, '{"broken json', [1, 2]]) expect((await emu.akool.forgeWebhook(r.url, 'garbage', { body })).statusCode).toBe(401);
 		expect(r.emitted()).toEqual([]);
-		expect(r.calls.map((c) => (c.body as any).reason)).toEqual(['badSignature', 'undecryptable', 'stale', 'stale', 'malformed', 'malformed', 'malformed', 'malformed', 'malformed']);
+		// One answer for all; the failed check is in the log.
+		expect(r.calls.every((c) => JSON.stringify(c.body) === '{"error":"invalid webhook"}')).toBe(true);
+		const reasonOf = (c: { logs: string[] }) => c.logs.join(' ').match(/refused a delivery \((\w+)\)/)?.[1];
+		expect(r.calls.map(reasonOf)).toEqual(['badSignature', 'undecryptable', 'stale', 'stale', 'malformed', 'malformed', 'malformed', 'malformed', 'malformed']);
 		// The video ended meanwhile; none of the forgeries made the trigger emit it.
 		expect(emu.akool.video(id)?.status).toBe(3);
 	});
@@ -238,20 +251,21 @@ describe('Akool Trigger', () => {
 		const r = await receiver(akool, akoolSetup({ options: { maxAgeSeconds: 1 } }));
 		const id = await akoolCreate(r.url);
 		await until(() => r.calls.length >= 2);
+		// Status 3 while Akool's API shows the video processing: 503 (a real one is sent again), nothing emitted.
 		const lie = await emu.akool.forgeWebhook(r.url, 'signed', { video: id });
-		expect(lie.statusCode).toBe(200);
-		// A verbatim replay within the window is a duplicate for 'any' … and a non-ended one here.
+		expect(lie.statusCode).toBe(503);
+		// A verbatim replay (of the real 'processing' delivery) within the window: 200, not emitted for Any Ended …
 		expect((await emu.akool.forgeWebhook(r.url, 'replay')).statusCode).toBe(200);
 		await sleep(1100);
 		// … and refused once older than Max Delivery Age.
 		expect((await emu.akool.forgeWebhook(r.url, 'replay')).statusCode).toBe(401);
 		expect(r.emitted()).toEqual([]);
-		expect(r.calls.map((c) => (c.body as any).reason)).toEqual([
-			`task ${id} is submitted at Akool`,
-			`task ${id} is processing at Akool`,
-			`task ${id} is processing at Akool`,
-			`task ${id} is processing at Akool`,
-			'stale',
+		expect(r.calls.map((c) => c.logs.join(' '))).toEqual([
+			expect.stringContaining(`task ${id} is submitted at Akool`),
+			expect.stringContaining(`task ${id} is processing at Akool`),
+			expect.stringContaining(`task ${id}: the delivery says it ended but Akool's API shows it processing`),
+			expect.stringContaining(`task ${id} is processing at Akool`),
+			expect.stringContaining('refused a delivery (stale)'),
 		]);
 	});
 
@@ -287,6 +301,164 @@ describe('Akool Trigger', () => {
 		const call = await callWebhook(akool, setup, { signature: 'x' });
 		expect(call.status).toBe(500);
 		expect(call.logs.join('\n')).toMatch(/Client ID/);
+	});
+});
+
+/** A delivery as Akool makes it (signed with the emulator's client ID, encrypted with its secret). */
+function akoolDelivery(payload: object, timestamp = Date.now(), signWith = emu.akool.config.clientId) {
+	const dataEncrypt = akoolEncrypt(payload, emu.akool.config.clientId, emu.akool.config.clientSecret);
+	const nonce = '1529';
+	return { signature: akoolSign(signWith, timestamp, nonce, dataEncrypt), dataEncrypt, timestamp, nonce };
+}
+
+describe('review findings', () => {
+	it('Akool: a genuine delivery answered 502 (Akool API down) and resent verbatim 6 min later is emitted; one older than an hour is refused', async () => {
+		expect(AKOOL_WEBHOOK_MAX_AGE_MS).toBe(3600_000);
+		emu.akool.config.queueMs = 0;
+		emu.akool.config.processingMs = 0;
+		const id = await akoolCreate('http://127.0.0.1:9/none');
+		await sleep(100);
+		const body = akoolDelivery({ _id: id, status: 3, type: 'avatar' });
+		const down = akoolSetup({ downloadVideo: false });
+		down.credentials.akoolApi = { ...down.credentials.akoolApi, baseUrl: 'http://127.0.0.1:9' };
+		expect((await callWebhook(akool, down, body)).status).toBe(502);
+		const now = Date.now();
+		jest.spyOn(Date, 'now').mockReturnValue(now + 6 * 60_000);
+		const again = await callWebhook(akool, akoolSetup({ downloadVideo: false }), body);
+		expect([again.status, again.emitted.length]).toEqual([200, 1]);
+		clearInProcessDeliveries();
+		jest.spyOn(Date, 'now').mockReturnValue(now + 61 * 60_000);
+		const late = await callWebhook(akool, akoolSetup({ downloadVideo: false }), body);
+		expect([late.status, late.emitted.length]).toEqual([401, 0]);
+	});
+
+	it('Akool: Max Delivery Age that is not a number (an expression) falls back to the default window', async () => {
+		emu.akool.config.queueMs = 0;
+		emu.akool.config.processingMs = 0;
+		const id = await akoolCreate('http://127.0.0.1:9/none');
+		await sleep(100);
+		for (const maxAgeSeconds of ['five minutes', Number.NaN, '', null]) {
+			clearInProcessDeliveries();
+			const old = await callWebhook(akool, akoolSetup({ downloadVideo: false, options: { maxAgeSeconds } }), akoolDelivery({ _id: id, status: 3, type: 'avatar' }, Date.now() - 30 * 24 * 3600_000));
+			expect([String(maxAgeSeconds), old.status]).toEqual([String(maxAgeSeconds), 401]);
+			const recent = await callWebhook(akool, akoolSetup({ downloadVideo: false, options: { maxAgeSeconds } }), akoolDelivery({ _id: id, status: 3, type: 'avatar' }, Date.now() - 30 * 60_000));
+			expect([String(maxAgeSeconds), recent.status, recent.emitted.length]).toEqual([String(maxAgeSeconds), 200, 1]);
+		}
+	});
+
+	it('Akool: a genuine status-3 delivery that arrives before Akool\'s API shows the video done gets 503 (sent again), nothing recorded', async () => {
+		emu.akool.config.processingMs = 600;
+		const id = await akoolCreate('http://127.0.0.1:9/none');
+		const setup = akoolSetup({ downloadVideo: false });
+		const body = akoolDelivery({ _id: id, status: 3, type: 'avatar', url: 'https://cdn.example/x.mp4' });
+		const early = await callWebhook(akool, setup, body);
+		expect([early.status, early.emitted.length]).toEqual([503, 0]);
+		expect(early.body).toEqual({ error: 'try again later' });
+		// A status-2 delivery for the running video is fine (200, not emitted for Any Ended).
+		expect((await callWebhook(akool, setup, akoolDelivery({ _id: id, status: 2, type: 'avatar' }))).status).toBe(200);
+		await until(() => emu.akool.video(id)?.status === 3);
+		const resent = await callWebhook(akool, setup, body);
+		expect([resent.status, resent.emitted.length, resent.emitted[0]?.json.status]).toEqual([200, 1, 'succeeded']);
+	});
+
+	it('Kling: a claimed succeed for a task Kling still shows running gets 503 (sent again), nothing recorded', async () => {
+		emu.kling.config.processingMs = 600;
+		const id = await klingCreate('http://127.0.0.1:9/none');
+		const setup = klingSetup({ downloadVideo: false, statusFilter: 'any' });
+		const early = await callWebhook(kling, setup, { task_id: id, task_status: 'succeed' });
+		expect([early.status, early.emitted.length]).toEqual([503, 0]);
+		await until(() => emu.kling.task(id)?.status === 'succeed');
+		const resent = await callWebhook(kling, setup, { task_id: id, task_status: 'succeed' });
+		expect([resent.status, resent.emitted.map((i) => i.json.status)]).toEqual([200, ['succeeded']]);
+	});
+
+	it('Kling: answers do not tell an unsigned caller whether a task exists or what state it is in; the reasons are logged', async () => {
+		emu.kling.config.processingMs = 60_000;
+		const running = await klingCreate('http://127.0.0.1:9/none');
+		await until(() => emu.kling.task(running)?.status === 'processing');
+		const unknown = await callWebhook(kling, klingSetup(), { task_id: '867000000000000001' });
+		const probe = await callWebhook(kling, klingSetup(), { task_id: running });
+		expect([unknown.status, unknown.body]).toEqual([200, { received: true }]);
+		expect([probe.status, probe.body]).toEqual([200, { received: true }]);
+		expect(JSON.stringify([unknown.body, probe.body])).not.toMatch(/queued|processing|submitted|unknown/);
+		expect(unknown.logs.join('\n')).toMatch(/does not know/);
+		expect(probe.logs.join('\n')).toMatch(/processing/);
+	});
+
+	it('Akool: every refused delivery gets the same 401 body, whatever check failed (a right Client ID guess is not confirmed); the reason is logged', async () => {
+		const garbage = Buffer.alloc(32, 7).toString('base64');
+		const mk = (clientId: string, timestamp = Date.now()) => ({ signature: akoolSign(clientId, timestamp, '1', garbage), dataEncrypt: garbage, timestamp, nonce: '1' });
+		const right = await callWebhook(akool, akoolSetup(), mk(emu.akool.config.clientId));
+		const wrong = await callWebhook(akool, akoolSetup(), mk('someOtherClientId'));
+		const stale = await callWebhook(akool, akoolSetup(), mk(emu.akool.config.clientId, Date.now() - 3 * 3600_000));
+		const malformed = await callWebhook(akool, akoolSetup(), { hello: 'world' });
+		for (const c of [right, wrong, stale, malformed]) expect([c.status, c.body]).toEqual([401, { error: 'invalid webhook' }]);
+		expect([right, wrong, stale, malformed].map((c) => c.logs.join(' ').match(/\((\w+)\)/)?.[1])).toEqual(['undecryptable', 'badSignature', 'stale', 'malformed']);
+	});
+
+	it('Kling: task_id "." or ".." (or with "/") is no task ID: 400, Kling is not asked', async () => {
+		await klingCreate('http://127.0.0.1:9/none');
+		const before = emu.kling.counters.getRequests;
+		for (const body of [{ task_id: '.' }, { task_id: '..' }, { task_info: { external_task_id: '.' } }, { task_info: { external_task_id: '..' } }, { task_id: 'a/b' }]) {
+			const call = await callWebhook(kling, klingSetup({ statusFilter: 'any' }), body);
+			expect([JSON.stringify(body), call.status, call.emitted.length]).toEqual([JSON.stringify(body), 400, 0]);
+		}
+		expect(emu.kling.counters.getRequests).toBe(before);
+	});
+
+	it('Kling: an external-ID-only hint emits only a task whose external ID is that one', async () => {
+		emu.kling.config.durationFor = () => ({ submittedMs: 0, processingMs: 0 });
+		const plain = await klingCreate('http://127.0.0.1:9/none');
+		const named = await klingCreate('http://127.0.0.1:9/none', { external_task_id: 'ext-7' });
+		await sleep(50);
+		// The query path takes task IDs too: a task ID given as the external ID must not emit that task.
+		const wrong = await callWebhook(kling, klingSetup({ downloadVideo: false }), { task_info: { external_task_id: plain } });
+		expect(wrong.emitted).toHaveLength(0);
+		const right = await callWebhook(kling, klingSetup({ downloadVideo: false }), { task_info: { external_task_id: 'ext-7' } });
+		expect(right.emitted.map((i) => i.json.taskId)).toEqual([named]);
+	});
+
+	it('Any Status Change: a late processing check after the final status was emitted emits nothing', async () => {
+		emu.kling.config.processingMs = 300;
+		const id = await klingCreate('http://127.0.0.1:9/none');
+		await until(() => emu.kling.task(id)?.status === 'processing');
+		const setup = klingSetup({ downloadVideo: false, statusFilter: 'any' });
+		// A fetch that started while the task ran and answered late: the trigger's order is succeeded, then processing.
+		const processingAnswer = await callWebhook(kling, { ...setup, staticData: {}, nodeId: 'probe' }, { task_id: id });
+		expect(processingAnswer.emitted.map((i) => i.json.status)).toEqual(['processing']);
+		await until(() => emu.kling.task(id)?.status === 'succeed');
+		expect((await callWebhook(kling, setup, { task_id: id })).emitted.map((i) => i.json.status)).toEqual(['succeeded']);
+		const stat: Record<string, unknown> = {};
+		const ctx = { getWorkflow: () => ({ id: 'w' }), getNode: () => ({ id: 'n' }), getMode: () => 'webhook', getWorkflowStaticData: () => stat } as never;
+		expect(claimDelivery(ctx, 'T1:succeeded')).toBe(true);
+		expect(claimDelivery(ctx, 'T1:processing')).toBe(false);
+		expect(claimDelivery(ctx, 'T1:submitted')).toBe(false);
+		// After a restart too (the static data knows it).
+		clearInProcessDeliveries();
+		expect(claimDelivery(ctx, 'T1:processing')).toBe(false);
+		// Other tasks are not affected; a task's own earlier non-final states still pass before its end.
+		expect(claimDelivery(ctx, 'T2:processing')).toBe(true);
+		expect(claimDelivery(ctx, 'T2:failed')).toBe(true);
+		expect(claimDelivery(ctx, 'T2:submitted')).toBe(false);
+	});
+
+	it('a trigger-side download (no execution to cancel it) is bounded in time: on timeout the task is emitted with downloadError', async () => {
+		emu.kling.config.durationFor = () => ({ submittedMs: 0, processingMs: 0 });
+		const id = await klingCreate('http://127.0.0.1:9/none');
+		await sleep(50);
+		const saved = triggerDownloadLimits.timeoutMs;
+		triggerDownloadLimits.timeoutMs = 400;
+		try {
+			emu.kling.inject({ route: 'download', fault: 'delay', delayMs: 3000, times: 5 });
+			const t0 = Date.now();
+			const call = await callWebhook(kling, klingSetup(), { task_id: id });
+			expect(Date.now() - t0).toBeLessThan(2500);
+			expect(call.emitted).toHaveLength(1);
+			expect(call.emitted[0].binary).toBeUndefined();
+			expect(call.emitted[0].json).toMatchObject({ taskId: id, status: 'succeeded', downloadError: expect.stringMatching(/took longer than/) });
+		} finally {
+			triggerDownloadLimits.timeoutMs = saved;
+		}
 	});
 });
 

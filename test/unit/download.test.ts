@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { IExecuteFunctions, INode } from 'n8n-workflow';
+import type { IExecuteFunctions, IHttpRequestOptions, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { IN_MEMORY_MAX_BYTES, downloadToBinary } from '../../nodes/shared/download';
 
@@ -73,5 +73,53 @@ describe('downloadToBinary', () => {
 		const f = fakeContext({ 'content-length': '1000' }, async (n) => (n === 1 ? Promise.reject(reset) : { data: 'AA==' }));
 		await expect(downloadToBinary(f.ctx, 'https://cdn/x.mp4', 'x.mp4', 'video/mp4', 0)).resolves.toEqual({ data: 'AA==' });
 		expect(f.downloads()).toBe(2);
+	});
+});
+
+describe('downloadToBinary in a trigger\'s webhook call (no execution cancel signal)', () => {
+	const webhookContext = (seen: IHttpRequestOptions[]) =>
+		({
+			getNode: () => node,
+			logger: { warn: () => undefined },
+			helpers: {
+				httpRequest: async (o: IHttpRequestOptions) => {
+					seen.push(o);
+					throw Object.assign(new Error('HTTP 404'), { httpCode: '404' });
+				},
+			},
+		}) as never;
+
+	it('is bounded in time when a limit is given: a deadline signal and n8n\'s request timeout', async () => {
+		const seen: IHttpRequestOptions[] = [];
+		await expect(downloadToBinary(webhookContext(seen), 'https://cdn.example/v.mp4', 'v.mp4', 'video/mp4', 0, { timeoutMs: 600_000 })).rejects.toThrow(/HTTP 404/);
+		expect(seen[0].timeout).toBe(600_000);
+		expect(seen[0].abortSignal).toBeInstanceOf(AbortSignal);
+		expect((seen[0].abortSignal as AbortSignal).aborted).toBe(false);
+	});
+
+	it('an execution keeps its own cancel signal and no overall limit', async () => {
+		const seen: IHttpRequestOptions[] = [];
+		const cancel = new AbortController().signal;
+		const ctx = { ...(webhookContext(seen) as object), getExecutionCancelSignal: () => cancel } as never;
+		await expect(downloadToBinary(ctx, 'https://cdn.example/v.mp4', 'v.mp4', 'video/mp4', 0, { timeoutMs: 600_000 })).rejects.toThrow();
+		expect(seen[0].abortSignal).toBe(cancel);
+		expect(seen[0].timeout).toBeUndefined();
+	});
+
+	it('stops retrying once the limit has passed and says so', async () => {
+		let calls = 0;
+		const ctx = {
+			getNode: () => node,
+			logger: { warn: () => undefined },
+			helpers: {
+				httpRequest: async (o: IHttpRequestOptions) => {
+					calls++;
+					// A stalled CDN: nothing until the deadline aborts the request.
+					await new Promise((_, reject) => (o.abortSignal as AbortSignal).addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { code: 'ECONNABORTED' }))));
+				},
+			},
+		} as never;
+		await expect(downloadToBinary(ctx, 'https://cdn.example/v.mp4', 'v.mp4', 'video/mp4', 0, { timeoutMs: 200 })).rejects.toThrow("Downloading the result took longer than 200 ms");
+		expect(calls).toBe(1);
 	});
 });

@@ -49,7 +49,17 @@ async function request(options: IHttpRequestOptions): Promise<unknown> {
 		body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
 		headers['Content-Type'] ??= 'application/json';
 	}
-	const res = await fetch(url, { method: options.method ?? 'GET', headers, body });
+	// As n8n's httpRequest (axios): `abortSignal` ends the request and the body being read; `timeout`
+	// bounds the wait for the response headers.
+	const signals = [options.abortSignal, options.timeout ? AbortSignal.timeout(options.timeout) : undefined].filter((x): x is AbortSignal => !!x);
+	const headerSignal = signals.length ? AbortSignal.any(signals) : undefined;
+	const bodySignal = options.abortSignal as AbortSignal | undefined;
+	const controller = new AbortController();
+	const onAbort = () => controller.abort();
+	headerSignal?.addEventListener('abort', onAbort);
+	const res = await fetch(url, { method: options.method ?? 'GET', headers, body, signal: controller.signal });
+	headerSignal?.removeEventListener('abort', onAbort);
+	if (bodySignal) bodySignal.aborted ? controller.abort() : bodySignal.addEventListener('abort', onAbort);
 	const responseHeaders = Object.fromEntries(res.headers.entries());
 	if (options.encoding === 'stream') {
 		if (res.status >= 400) throw Object.assign(new Error(`HTTP ${res.status}`), { httpCode: String(res.status) });
@@ -100,8 +110,8 @@ export async function callWebhook(node: INodeType, setup: FakeTriggerSetup, body
 		getNode: () => ({ id: setup.nodeId ?? 'node-test', name: 'Trigger', type: 'trigger', typeVersion: 1, position: [0, 0], parameters: {} }),
 		getMode: () => setup.mode ?? 'webhook',
 		logger: {
-			debug: () => undefined,
-			info: () => undefined,
+			debug: (m: string) => logs.push(`debug: ${m}`),
+			info: (m: string) => logs.push(`info: ${m}`),
 			warn: (m: string) => logs.push(`warn: ${m}`),
 			error: (m: string) => logs.push(`error: ${m}`),
 		},

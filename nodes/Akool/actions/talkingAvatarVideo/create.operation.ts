@@ -141,7 +141,7 @@ const properties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'https://example.com/akool-webhook',
-				description: 'Akool POSTs an encrypted, signed status message here on every status change. Not used with Wait By → Provider Callback, which sets it to this execution\'s own resume URL.',
+				description: 'Akool POSTs an encrypted, signed status message here on every status change. To start a workflow when each video ends, use the Production URL of an Akool Trigger. Not used with Wait By → Provider Callback, which sets it to this execution\'s own resume URL.',
 			},
 		],
 	},

@@ -138,7 +138,7 @@ const properties: INodeProperties[] = [
 				name: 'callbackUrl',
 				type: 'string',
 				default: '',
-				description: 'Kling POSTs the task object here on every status change. Not used with Wait By → Provider Callback, which sets it to this execution\'s own resume URL.',
+				description: 'Kling POSTs the task object here on every status change. To start a workflow when each task ends, use the Production URL of a Kling Avatar Trigger. Not used with Wait By → Provider Callback, which sets it to this execution\'s own resume URL.',
 			},
 			{
 				displayName: 'External Task ID',
