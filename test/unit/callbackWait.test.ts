@@ -5,6 +5,7 @@ import type { CallbackProvider } from '../../nodes/shared/callbackOperation';
 import { callbackWebhook } from '../../nodes/shared/callbackOperation';
 import type { CallbackHint, CallbackRound } from '../../nodes/shared/callbackWait';
 import { withFailureKind } from '../../nodes/shared/errors';
+import { waitAndDownloadProperties } from '../../nodes/shared/waitOptions';
 import {
 	CALLBACK_WEBHOOKS,
 	EndedTasks,
@@ -386,5 +387,15 @@ describe('callbackWebhook', () => {
 		expect(roundExpression.match(/\}\}/g)).toHaveLength(1);
 		expect(roundExpression.match(/\{\{/g)).toHaveLength(1);
 		expect(roundExpression).toContain('\\u007d\\u007d');
+	});
+});
+
+describe('Max Wait field', () => {
+	const maxWait = (callbackProvider?: string) => waitAndDownloadProperties({ wait: true, callbackProvider }).find((p) => p.name === 'maxWaitMinutes');
+	it('says what Max Wait does with Wait By → Provider Callback: the items come out timedOut (they do not fail)', () => {
+		expect(maxWait('Kling')?.description).toMatch(/Provider Callback.*timedOut/);
+	});
+	it('says nothing of callbacks where the operation has none', () => {
+		expect(maxWait()?.description).not.toMatch(/Callback|timedOut/);
 	});
 });
