@@ -10,15 +10,17 @@ import { openAkoolWebhook } from './webhookVerify';
  * What an Akool webhook says to a waiting Create (provider-apis.md §2.4; verified by
  * webhookVerify.ts, shared with the Akool Trigger):
  * - no keys (the credential has no Client ID): nothing can be checked; no hint, the tasks are read in order;
- * - a delivery of another shape, a wrong signature or a stale timestamp: 'refused' (answered 401, nothing read);
- * - a signed delivery that the credential's secret cannot open: no hint (the tasks are read; the
- *   reads, not the body, decide), so a mistyped secret costs reads, not the wait;
+ * - a body of another shape (no Akool delivery at all): 'refused' (answered 401, nothing read);
+ * - a wrong signature, a stale timestamp, a delivery the credential's secret cannot open or of an
+ *   unknown payload: no hint. The body is only ever a hint (the reads decide), so such a delivery
+ *   costs reads, never the wait: answered 401, Akool would send it again and again, and a mistyped
+ *   Client ID would end every batch at Max Wait;
  * - else the video and whether it reports an end (status 3 or 4).
  */
 export function akoolWaitHint(body: unknown, keys: AkoolWebhookKeys | undefined, now = Date.now()): CallbackHint | 'refused' {
 	if (!keys) return {};
 	const verdict = openAkoolWebhook(body, keys, { now });
-	if (!verdict.ok) return verdict.reason === 'undecryptable' || verdict.reason === 'unusableSecret' ? {} : 'refused';
+	if (!verdict.ok) return verdict.reason === 'malformed' ? 'refused' : {};
 	const { _id, status } = verdict.payload;
 	return { taskId: _id, terminal: status === 3 || status === 4 };
 }

@@ -13,11 +13,14 @@ import {
 	ResumeGuard,
 	callbackUrlFor,
 	confirmRound,
+	parkedAlready,
 	readRound,
+	roundExpression,
 	roundItems,
 	roundKeyOf,
 	unreachableReason,
 } from './callbackWait';
+import { failureKindOf } from './errors';
 import { downloadToBinary } from './download';
 import { atItem, continueAfter, errorItem } from './items';
 import { ledgerRunScope } from './ledgerScope';
@@ -28,6 +31,7 @@ import { runTasks } from './taskEngine';
 import { TaskErrors } from './taskErrors';
 import type { TaskLedger } from './taskLedger';
 import { ledgerKey, stableFingerprint } from './taskLedger';
+import { retryRead } from './readRetry';
 import type { WaitSettings } from './waitOptions';
 
 /**
@@ -49,7 +53,7 @@ export interface CallbackProvider {
 	provider: string;
 	/** Reads a task (the operation's TaskApi.get). `ctx` is the webhook's context, typed for the transport. */
 	read(ctx: IExecuteFunctions, taskId: string, itemIndex: number): Promise<NormalizedTask>;
-	/** What the callback's body says; 'refused' for a call that proves forged (answered 401). Never throws. */
+	/** What the callback's body says; 'refused' for a body that is no delivery of the provider at all (answered 401). Never throws. */
 	hint(ctx: IWebhookFunctions): Promise<CallbackHint | 'refused'>;
 	videoFileName(task: NormalizedTask): string;
 	verifyDownload?(ctx: IExecuteFunctions, task: NormalizedTask, binary: IBinaryKeyData, itemIndex: number): Promise<void>;
@@ -97,6 +101,24 @@ async function finishedItem(ctx: IExecuteFunctions, spec: FinishSpec, t: RoundTa
 }
 
 /**
+ * When n8n runs execute() again in the very run that parked (Retry On Fail after an error item
+ * first in the output; callbackWait.ts parkedAlready): the items the parking call returned, sent
+ * and read nothing, the wait kept as it is. Undefined for any other call. Reads no parameter (they
+ * would be evaluated against the timed-out items now on the stack entry).
+ */
+export async function parkedRunOutput(ctx: IExecuteFunctions): Promise<INodeExecutionData[] | undefined> {
+	const round = parkedAlready(readRound(ctx.getContext('node')[ROUND_CONTEXT_KEY]), ctx.getExecutionId(), ledgerRunScope(ctx));
+	if (!round?.waiting) return undefined;
+	// Idempotent: the same wake-up time as the parking call.
+	await ctx.putExecutionToWait(new Date(round.maxWaitUntil));
+	ctx.logger.debug(`${round.provider}: this run parked already; n8n ran the node again (Retry On Fail): nothing is sent, the wait goes on`);
+	// The waiting items are kept without binary data; a final item's is on the input (the timed-out
+	// items, in the same order; a timed-out item has none).
+	const input = ctx.getInputData();
+	return round.waiting.map((item, i) => (input[i]?.binary ? { ...item, binary: input[i].binary } : item));
+}
+
+/**
  * Create with Wait By = Provider Callback: submits the batch through the engine and its ledger
  * (never paying twice), checks every task once, and returns at once when all have ended; else
  * parks the execution until the callbacks (or Max Wait) end the wait. Returns undefined when this
@@ -135,9 +157,10 @@ export async function executeCallbackWait<Request>(
 	const resumeUrl = String(ctx.evaluateExpression('{{ $execution.resumeUrl }}', 0) ?? '');
 	const callbackUrl = callbackUrlFor(resumeUrl, node.id);
 	const unreachable = unreachableReason(callbackUrl);
-	if (unreachable) {
-		ctx.logger.warn(`${api.provider}: callbacks go to ${callbackUrl.replace(/\?.*$/, '')}, which ${api.provider} cannot reach from the internet (${unreachable}); set n8n's WEBHOOK_URL to its public address. Max Wait ends the wait.`);
-	}
+	const warning = unreachable
+		? `Callbacks go to ${callbackUrl.replace(/\?.*$/, '')}, which ${api.provider} cannot reach from the internet (${unreachable}); set n8n's WEBHOOK_URL to its public address. Max Wait ends the wait.`
+		: undefined;
+	if (warning) ctx.logger.warn(`${api.provider}: ${warning}`);
 
 	// 1. Submit: the same engine and ledger as polling, answering with each create's first state.
 	const submitJobs = jobs.map((job) => ({
@@ -156,16 +179,19 @@ export async function executeCallbackWait<Request>(
 		: [];
 	const latest = new Map<number, NormalizedTask>();
 	for (const o of submitted) if (o.task && !o.error) latest.set(o.itemIndex, o.task);
-	// A task read as failed comes with the engine's error; a read that failed leaves the task as it
-	// was (the callbacks decide).
+	// A task read as failed comes with the engine's error; a read that failed for now (rate limit,
+	// outage) leaves the task as it was (the callbacks decide); one refused for good (fatal: the
+	// task cannot be read here, so no callback could ever be confirmed) ends that item as an error.
+	const unreadable = new Map<number, Error>();
 	for (const c of checks) {
 		if (c.task && (!c.error || isTerminal(c.task.status))) latest.set(c.itemIndex, { ...c.task, externalTaskId: c.task.externalTaskId || latest.get(c.itemIndex)?.externalTaskId || null });
+		else if (c.error && failureKindOf(c.error) === 'fatal') unreadable.set(c.itemIndex, c.error);
 	}
 
 	const byItem = new Map<number, TaskOutcome>(submitted.map((o) => [o.itemIndex, o]));
 	const roundTasks: RoundTask[] = [];
 	const entries: RoundEntry[] = [];
-	const ended = new Map<number, NormalizedTask>();
+	const ended: Array<{ roundTask: RoundTask; task: NormalizedTask }> = [];
 	for (let i = 0; i < items.length; i++) {
 		const error = early.get(i);
 		const outcome = byItem.get(i);
@@ -178,23 +204,33 @@ export async function executeCallbackWait<Request>(
 				final: errorItem(atItem(outcome.error, i), i, { taskId: outcome.task?.taskId ?? outcome.taskId, externalTaskId: outcome.task?.externalTaskId || outcome.externalTaskId, status: outcome.task?.status }),
 			});
 		} else if (task && settings[i].wait) {
-			roundTasks.push({ itemIndex: i, taskId: task.taskId, externalTaskId: task.externalTaskId, download: settings[i].download, videoProperty: settings[i].videoProperty });
-			entries.push({ itemIndex: i, task });
-			if (isTerminal(task.status)) ended.set(i, task);
+			const roundTask: RoundTask = { itemIndex: i, taskId: task.taskId, externalTaskId: task.externalTaskId, download: settings[i].download, videoProperty: settings[i].videoProperty };
+			const refused = unreadable.get(i);
+			if (refused) {
+				const e = atItem(refused, i);
+				if (!continueAfter(ctx, e)) throw e;
+				entries.push({ itemIndex: i, final: errorItem(e, i, { taskId: task.taskId, externalTaskId: task.externalTaskId, status: task.status }) });
+			} else if (isTerminal(task.status)) {
+				// Ended already: its final item now (below), the same in every outcome of the wait.
+				ended.push({ roundTask, task });
+			} else {
+				roundTasks.push(roundTask);
+				entries.push({ itemIndex: i, task });
+			}
 		} else if (task) {
 			entries.push({ itemIndex: i, final: { json: task, pairedItem: { item: i } } });
 		}
 	}
 
-	// 3. Everything ended already: the output a polling Create gives, now.
-	if (ended.size === roundTasks.length) {
-		const output = entries.map((e) => ('final' in e ? e.final : undefined));
-		for (const t of roundTasks) {
-			const done = await finishedItem(ctx, setup.finish, t, ended.get(t.itemIndex) as NormalizedTask);
-			if (done.error && !continueAfter(ctx, done.error)) throw done.error;
-			output[entries.findIndex((e) => e.itemIndex === t.itemIndex)] = done.item;
-		}
-		return output.filter((item): item is INodeExecutionData => item !== undefined);
+	// 3. Tasks ended already: their final items now, as a polling Create gives them (the video
+	//    downloaded, a failure an error item), whether or not the others are waited on.
+	for (const { roundTask, task } of ended) {
+		const done = await finishedItem(ctx, setup.finish, roundTask, task);
+		if (done.error && !continueAfter(ctx, done.error)) throw done.error;
+		entries.push({ itemIndex: roundTask.itemIndex, final: done.item });
+	}
+	if (roundTasks.length === 0) {
+		return [...entries].sort((a, b) => a.itemIndex - b.itemIndex).map((e) => ('final' in e ? e.final : { json: e.task, pairedItem: { item: e.itemIndex } }));
 	}
 
 	// 4. Park the execution. The round is saved with it (context); the stack entry holds what a
@@ -205,17 +241,21 @@ export async function executeCallbackWait<Request>(
 		version: 1,
 		provider: api.provider,
 		run,
+		executionId: ctx.getExecutionId(),
 		waitingSince: new Date(now).toISOString(),
 		maxWaitUntil: new Date(now + maxWaitMs).toISOString(),
 		tasks: roundTasks,
 	};
+	const { waiting, onTimeout } = roundItems(entries, round, callback.getOperation, warning);
+	// What this call returns, for a second call in the same run (parkedRunOutput); binary data is
+	// not copied into the context (a final item's is on the stack entry).
+	round.waiting = waiting.map((item) => ({ json: item.json, ...(item.pairedItem !== undefined ? { pairedItem: item.pairedItem } : {}) }));
 	ctx.getContext('node')[ROUND_CONTEXT_KEY] = round;
-	const { waiting, onTimeout } = roundItems(entries, round, callback.getOperation);
 	const stackEntry = ctx.getExecuteData();
 	stackEntry.data = { ...stackEntry.data, main: [onTimeout, ...(stackEntry.data.main ?? []).slice(1)] };
 	await ctx.putExecutionToWait(new Date(now + maxWaitMs));
 	ctx.logger.info(
-		`${api.provider}: waiting for callbacks on ${roundTasks.length - ended.size} of ${roundTasks.length} tasks (at most until ${round.maxWaitUntil}) at ${callbackUrl.replace(/\?.*$/, '')}`,
+		`${api.provider}: waiting for callbacks on ${roundTasks.length} task(s) (at most until ${round.maxWaitUntil}) at ${callbackUrl.replace(/\?.*$/, '')}`,
 	);
 	return waiting;
 }
@@ -252,10 +292,21 @@ async function sharedRead(roundKey: string, taskId: string, read: () => Promise<
 /** The answer to every call that does not end the wait: 200, telling the caller nothing of the tasks. */
 const received = (): IWebhookResponseData => ({ webhookResponse: { received: true } });
 
+/** A call that could not be handled (a read failed): 503, so that the provider sends it again. Keeps waiting. */
+function tryAgain(ctx: IWebhookFunctions): IWebhookResponseData {
+	try {
+		ctx.getResponseObject().status(503).json({ error: 'temporarily unable to handle this callback; please send it again' });
+	} catch {
+		return received();
+	}
+	return { noWebhookResponse: true };
+}
+
 /**
  * A provider's callback for a waiting Create. Never throws (a throw would resume the execution
  * into an error, research §2.1): every call that does not end the wait answers 200 and leaves the
- * execution waiting; a call that proves forged answers 401. The call that finds every task ended
+ * execution waiting, except one whose reads failed (503, sent again by the provider); a body
+ * that is no delivery of the provider at all answers 401. The call that finds every task ended
  * answers 200 at once and resumes the execution with one item per input item.
  */
 export async function callbackWebhook(ctx: IWebhookFunctions, provider: CallbackProvider): Promise<IWebhookResponseData> {
@@ -263,7 +314,7 @@ export async function callbackWebhook(ctx: IWebhookFunctions, provider: Callback
 	let roundKey: string | undefined;
 	try {
 		const node = ctx.getNode();
-		const round = readRound(ctx.evaluateExpression(`{{ $(${JSON.stringify(node.name)}).context.${ROUND_CONTEXT_KEY} }}`, 0));
+		const round = readRound(ctx.evaluateExpression(roundExpression(node.name), 0));
 		if (!round) return received();
 		const hint = await provider.hint(ctx);
 		if (hint === 'refused') {
@@ -274,9 +325,17 @@ export async function callbackWebhook(ctx: IWebhookFunctions, provider: Callback
 		roundKey = key;
 		const transport = transportContext(ctx);
 		const itemOf = new Map(round.tasks.map((t) => [t.taskId, t.itemIndex]));
-		const read = (taskId: string) => sharedRead(key, taskId, async () => await provider.read(transport, taskId, itemOf.get(taskId) ?? 0));
+		// A read failing for now (rate limit, outage) is tried again with the engine's backoff
+		// (readRetry.ts; a webhook has no cancel signal, so a plain pause).
+		const read = (taskId: string) => sharedRead(key, taskId, async () => await retryRead(transport, async () => await provider.read(transport, taskId, itemOf.get(taskId) ?? 0)));
 		const verdict = await confirmRound(round, hint, ENDED.of(key), read);
 		ctx.logger.debug(`${provider.provider}: callback${hint.taskId ? ` for task ${hint.taskId}` : ''}: ${verdict.resume ? 'every task has ended' : verdict.reason} (${verdict.reads} read${verdict.reads === 1 ? '' : 's'})`);
+		if (!verdict.resume && verdict.readFailed) {
+			// Not confirmed either way: a 200 would end the provider's deliveries of what may be the
+			// last callback (Akool stops at 200). 503 asks for it again; the execution keeps waiting.
+			ctx.logger.warn(`${provider.provider}: a callback could not be confirmed (${verdict.reason}); answered 503 so that it is sent again`);
+			return tryAgain(ctx);
+		}
 		if (!verdict.resume) return received(); // the reason is in the debug log above
 		if (!GUARD.take(key, Date.now())) {
 			ctx.logger.debug(`${provider.provider}: another callback is resuming this execution already`);
@@ -297,7 +356,7 @@ export async function callbackWebhook(ctx: IWebhookFunctions, provider: Callback
 		return { noWebhookResponse: true, workflowData: [output] };
 	} catch (error) {
 		ctx.logger.warn(`${provider.provider}: a callback could not be handled (the execution keeps waiting): ${(error as Error).message}`);
-		if (!answered) return received();
+		if (!answered) return tryAgain(ctx);
 		// Answered already, and nothing to resume with: let a later callback (or Max Wait) end it.
 		if (roundKey) GUARD.release(roundKey);
 		return { noWebhookResponse: true };

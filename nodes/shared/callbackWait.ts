@@ -62,13 +62,15 @@ export function unreachableReason(url: string): string {
 	} catch {
 		return 'it is not a valid URL';
 	}
-	if (host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0.0.0.0') return `its host ${host} is this machine`;
+	if (host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0.0.0.0' || host === 'host.docker.internal') return `its host ${host} is this machine`;
+	if (host.endsWith('.local') || host.endsWith('.internal') || host.endsWith('.lan') || host.endsWith('.home.arpa')) return `its host ${host} is a local network name`;
 	const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
 	if (v4) {
 		const [a, b] = [Number(v4[1]), Number(v4[2])];
 		if (a === 127) return `its host ${host} is this machine`;
 		if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return `its host ${host} is a private address`;
 		if (a === 169 && b === 254) return `its host ${host} is a link-local address`;
+		if (a === 100 && b >= 64 && b <= 127) return `its host ${host} is a shared (carrier-grade NAT) address`;
 	}
 	if (/^(fc|fd)[0-9a-f]{2}:/.test(host) || /^fe80:/.test(host)) return `its host ${host} is a private address`;
 	return '';
@@ -95,6 +97,13 @@ export interface CallbackRound extends IDataObject {
 	provider: string;
 	/** The node's run index as text (a loop's round). */
 	run: string;
+	/** The execution that parked (with `run`: which call of execute() wrote the round). */
+	executionId?: string;
+	/**
+	 * What that call returned (the items shown while the execution waits): returned again, as is,
+	 * when n8n calls execute() once more in the same run (parkedAlready).
+	 */
+	waiting?: INodeExecutionData[];
 	/** ISO 8601 */
 	waitingSince: string;
 	/** ISO 8601: when n8n wakes the execution without callbacks. */
@@ -113,6 +122,29 @@ export function readRound(value: unknown): CallbackRound | undefined {
 	return valid ? (round as CallbackRound) : undefined;
 }
 
+/**
+ * The round this very call of the node parked already, when n8n runs execute() again in the same
+ * execution and run: Retry On Fail re-runs a node whose first output item is an error item (Continue
+ * On Fail) at once, also one that has just parked (n8n-core workflow-execute.js, 1.123 and 2.41:
+ * `while (nodeFailed && tryIndex !== maxTries - 1) runNode(...)`), with its input already replaced
+ * by the timed-out items. Such a call must send and read nothing: it returns what the parking call
+ * returned. Nothing else runs execute() twice in one execution and run (a resume runs no node code,
+ * a loop gets a new run index, an Executions-list Retry is a new execution).
+ */
+export function parkedAlready(round: CallbackRound | undefined, executionId: string | undefined, run: string): CallbackRound | undefined {
+	if (!round || !executionId || round.executionId !== executionId || round.run !== run || !Array.isArray(round.waiting)) return undefined;
+	return round;
+}
+
+/**
+ * The expression that reads a node's round in its webhook: the node's name quoted, with its braces
+ * escaped (a name holding `}}` would otherwise end the expression early).
+ */
+export function roundExpression(nodeName: string): string {
+	const quoted = JSON.stringify(nodeName).replace(/\{/g, '\\u007b').replace(/\}/g, '\\u007d');
+	return `{{ $(${quoted}).context.${ROUND_CONTEXT_KEY} }}`;
+}
+
 /** What Create knows of one input item when it starts waiting. */
 export type RoundEntry =
 	/** Its output is already known (an error item, or a task not waited on): the same in every outcome. */
@@ -129,7 +161,10 @@ export function roundItems(
 	entries: RoundEntry[],
 	round: Pick<CallbackRound, 'provider' | 'maxWaitUntil'>,
 	getOperation: string,
+	/** Why callbacks may never come (unreachableReason), shown on the waited items. */
+	warning?: string,
 ): { waiting: INodeExecutionData[]; onTimeout: INodeExecutionData[] } {
+	const warned = warning ? { warning } : {};
 	const sorted = [...entries].sort((a, b) => a.itemIndex - b.itemIndex);
 	const waiting: INodeExecutionData[] = [];
 	const onTimeout: INodeExecutionData[] = [];
@@ -143,7 +178,7 @@ export function roundItems(
 		const { task } = entry;
 		const ids = { taskId: task.taskId, externalTaskId: task.externalTaskId };
 		waiting.push({
-			json: { ...ids, status: 'waiting', lastKnownStatus: task.status, waitBy: 'callback', provider: round.provider, maxWaitUntil: round.maxWaitUntil },
+			json: { ...ids, status: 'waiting', lastKnownStatus: task.status, waitBy: 'callback', provider: round.provider, maxWaitUntil: round.maxWaitUntil, ...warned },
 			pairedItem,
 		});
 		onTimeout.push({
@@ -154,6 +189,7 @@ export function roundItems(
 				provider: round.provider,
 				message: `Max Wait was reached before ${round.provider} reported that every task of the batch had ended (this one was ${task.status} when the wait began)`,
 				next: `Use ${getOperation} with Task ID ${task.taskId} to read its state and download the video; the task keeps running at ${round.provider}.`,
+				...warned,
 			},
 			pairedItem,
 		});
@@ -187,8 +223,8 @@ export function checkOrder(round: CallbackRound, hint: CallbackHint, ended: Read
 
 /** What to do with a callback. */
 export type CallbackVerdict =
-	/** Answer 200 and keep waiting. */
-	| { resume: false; reason: string; reads: number; newlyEnded: Array<[string, NormalizedTask]> }
+	/** Keep waiting: answer 200, or 503 when a read failed (`readFailed`: the provider should send the callback again). */
+	| { resume: false; reason: string; reads: number; newlyEnded: Array<[string, NormalizedTask]>; readFailed?: boolean }
 	/** Every task has ended: resume with these tasks (by task id). */
 	| { resume: true; tasks: Map<string, NormalizedTask>; reads: number; newlyEnded: Array<[string, NormalizedTask]> };
 
@@ -220,7 +256,7 @@ export async function confirmRound(
 			reads++;
 			task = await read(taskId);
 		} catch (error) {
-			return { resume: false, reason: `reading task ${taskId} failed: ${(error as Error).message}`, reads, newlyEnded };
+			return { resume: false, reason: `reading task ${taskId} failed: ${(error as Error).message}`, reads, newlyEnded, readFailed: true };
 		}
 		if (!isTerminal(task.status)) return { resume: false, reason: `task ${taskId} is ${task.status}`, reads, newlyEnded };
 		// Filed under the id it was asked by (a provider may answer with another form of it).

@@ -1,7 +1,7 @@
 import type { IBinaryKeyData, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import type { CallbackCreate } from './callbackOperation';
-import { executeCallbackWait } from './callbackOperation';
+import { executeCallbackWait, parkedRunOutput } from './callbackOperation';
 import { downloadToBinary } from './download';
 import { atItem, continueAfter, errorItem } from './items';
 import { readString } from './parameters';
@@ -45,6 +45,11 @@ export async function executeTaskOperation<Request>(
 	const ledger = TaskLedger.open(ctx.getContext('node'));
 	// An agent gets JSON only: n8n drops a tool's binary output (with a warning), so nothing is downloaded.
 	const asTool = runsAsTool(ctx);
+	// n8n running the node again in the run that parked (Retry On Fail): before any parameter is read.
+	if (config.callback && !asTool) {
+		const parked = await parkedRunOutput(ctx);
+		if (parked) return parked;
+	}
 	const settings: WaitSettings[] = [];
 	const early = new Map<number, Error>();
 	const jobs: Array<TaskJob<Request>> = [];

@@ -26,8 +26,9 @@ export function waitAndDownloadProperties(defaults: { wait: boolean; downloadNee
 			type: 'number',
 			typeOptions: { minValue: 0.1, numberPrecision: 1 },
 			default: 10,
-			description:
-				'How long to wait for one task. When reached, the item fails with its task ID: continue with Get, or retry the execution (it follows the same tasks without paying again).',
+			description: defaults.callbackProvider
+				? 'How long to wait for one task. Polling: when reached, the item fails with its task ID: continue with Get, or retry the execution (it follows the same tasks without paying again). Provider Callback: the execution waits at most the longest Max Wait of the batch; when reached, the items still running come out with status timedOut and their task IDs (not as errors): continue with Get.'
+				: 'How long to wait for one task. When reached, the item fails with its task ID: continue with Get, or retry the execution (it follows the same tasks without paying again).',
 			displayOptions: { show: { waitForCompletion: [true] } },
 		},
 		{

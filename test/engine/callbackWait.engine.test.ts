@@ -11,6 +11,7 @@ import { fixture, runNode, startTestBed, toolOfAgent, type TestBed } from './set
 const portrait = { data: fixture('portrait.png'), fileName: 'portrait.png', mimeType: 'image/png' };
 const voice = { data: fixture('voice.mp3'), fileName: 'voice.mp3', mimeType: 'audio/mpeg' };
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ json: { n: i }, binary: { data: portrait, audio: voice } }));
+const COMET_ROOT = 'https://api.cometapi.com/kling';
 const callbackParams = (extra: IDataObject = {}) => klingParams({ waitBy: 'callback', maxWaitMinutes: 2, prompt: '={{ "item " + $json.n }}', ...extra });
 
 describe('Kling Avatar → Create, Wait By → Provider Callback (execute side)', () => {
@@ -152,7 +153,10 @@ describe('Kling Avatar → Create, Wait By → Provider Callback (execute side)'
 		const mixed = items(2).map((item, n) => ({ ...item, json: { prompt: n === 0 ? 'a [[fail]]' : 'b' } }));
 		const parked = await runNode(engine, node, mixed, klingCredentials(emulator));
 		expect(parked.raw.status).toBe('waiting');
-		expect(parked.output('Node').map((i) => i.json.lastKnownStatus)).toEqual(['failed', 'submitted']);
+		// The failed task is final at once: an error item (not a "waiting" one that would come out timedOut).
+		const waiting = parked.output('Node');
+		expect((waiting[0].json.error as IDataObject | undefined)?.status).toBe('failed');
+		expect(waiting[1].json.lastKnownStatus).toBe('submitted');
 
 		emulator.reset();
 		emulator.kling.config.concurrencyLimit = 50;
@@ -163,6 +167,93 @@ describe('Kling Avatar → Create, Wait By → Provider Callback (execute side)'
 		const out = run.output('Node');
 		expect(out.map((i) => (i.json.error as IDataObject | undefined)?.status)).toEqual(['failed', 'failed']);
 		expect(String((out[0].json.error as IDataObject).message)).toMatch(/^Kling task \S+ failed: /);
+	});
+
+	// Review reproductions: n8n (1.123 and 2.41) runs execute() again right after it parked when
+	// Retry On Fail is on and the first output item is an error item (Continue On Fail, either
+	// mode): `while (nodeFailed && tryIndex !== maxTries - 1) runNode(...)` in workflow-execute.js,
+	// with the stack entry's input already replaced by the timed-out items.
+	it.each(['continueRegularOutput', 'continueErrorOutput'])('Retry On Fail + %s, an error item first: parks once, creating each task once', async (onError) => {
+		const { emulator, engine } = bed;
+		const params = callbackParams({
+			imageSource: 'url',
+			imageUrl: `${emulator.url}/assets/portrait.jpg`,
+			audioSource: 'url',
+			audioUrl: `${emulator.url}/assets/voice.mp3`,
+			// item 0's prompt is too long: refused before sending (an error item first in the output)
+			prompt: '={{ $json.n === 0 ? "x".repeat(5000) : "hello " + $json.n }}',
+		});
+		const node = klingNode(params, { onError: onError as 'continueRegularOutput', retryOnFail: true, maxTries: 3, waitBetweenTries: 0 });
+		const run = await runNode(engine, node, [0, 1, 2].map((n) => ({ json: { n } })), klingCredentials(emulator));
+		expect(run.raw.status).toBe('waiting');
+		expect(emulator.kling.counters.createRequests).toBe(2);
+		expect(emulator.kling.counters.createAccepted).toBe(2);
+		expect(emulator.kling.tasks().map((t) => t.prompt).sort()).toEqual(['hello 1', 'hello 2']);
+		// Submitted and checked once each: the re-runs read nothing.
+		expect(emulator.kling.counters.getRequests).toBe(2);
+		const round = run.raw.data.executionData?.contextData?.['node:Node']?.callbackWait as IDataObject;
+		expect((round.tasks as IDataObject[]).map((t) => t.itemIndex)).toEqual([1, 2]);
+		const onTimeout = run.raw.data.executionData?.nodeExecutionStack[0].data.main[0] as INodeExecutionData[];
+		expect(onTimeout.map((i) => i.json.status)).toEqual([undefined, 'timedOut', 'timedOut']);
+		expect(onTimeout.slice(1).map((i) => i.json.taskId).sort()).toEqual(emulator.kling.tasks().map((t) => t.taskId).sort());
+	});
+
+	it('Retry On Fail + Continue On Fail, item 0 refused (no image): parks once without a second submit or poll', async () => {
+		const { emulator, engine } = bed;
+		const input = items(3);
+		delete (input[0] as { binary?: unknown }).binary;
+		const node = klingNode(callbackParams(), { onError: 'continueRegularOutput', retryOnFail: true, maxTries: 2, waitBetweenTries: 0 });
+		const started = Date.now();
+		const run = await runNode(engine, node, input, klingCredentials(emulator));
+		expect(Date.now() - started).toBeLessThan(10_000);
+		expect(run.raw.status).toBe('waiting');
+		expect(emulator.kling.counters.createRequests).toBe(2);
+		expect(emulator.kling.counters.getRequests).toBe(2);
+		expect(run.output('Node').map((i) => i.json.status)).toEqual([undefined, 'waiting', 'waiting']);
+	});
+
+	it('refuses Wait By → Provider Callback through CometAPI (it does not serve the avatar query a callback wait confirms by), before paying', async () => {
+		const { emulator, engine } = bed;
+		engine.credentials.urlOverrides.set(COMET_ROOT, `${emulator.url}/kling`);
+		emulator.kling.config.cometApi = true;
+		emulator.kling.config.cometApiAvatarQuery404 = true;
+		const creds = klingCredentials(emulator, { authentication: 'apiKey', apiKey: emulator.kling.config.apiKey, region: 'cometapi', baseUrl: '' });
+		const run = await runNode(engine, klingNode(callbackParams({ maxWaitMinutes: 30 })), items(1), creds);
+		expect(run.raw.status).not.toBe('waiting');
+		expect(run.status).toBe('error');
+		expect(JSON.stringify(run.raw.data.resultData.error)).toMatch(/CometAPI/);
+		expect(emulator.kling.counters.createRequests).toBe(0);
+	});
+
+	it('does not park on a task whose check failed for good (a fatal read error): it becomes that item\'s error item', async () => {
+		const { emulator, engine } = bed;
+		// The check of one task is refused for good (a Kling account code: fatal, not asked again).
+		emulator.kling.inject({ route: 'get', fault: 'http429-1102' });
+		const run = await runNode(engine, klingNode(callbackParams(), { onError: 'continueRegularOutput' }), items(2), klingCredentials(emulator));
+		expect(run.raw.status).toBe('waiting');
+		const out = run.output('Node');
+		const failed = out.filter((i) => i.json.error);
+		expect(failed).toHaveLength(1);
+		const round = run.raw.data.executionData?.contextData?.['node:Node']?.callbackWait as IDataObject;
+		expect(round.tasks as IDataObject[]).toHaveLength(1);
+		const onTimeout = run.raw.data.executionData?.nodeExecutionStack[0].data.main[0] as INodeExecutionData[];
+		expect(onTimeout.filter((i) => i.json.error)).toHaveLength(1);
+		expect(onTimeout.filter((i) => i.json.status === 'timedOut')).toHaveLength(1);
+	});
+
+	it('outputs tasks that ended by the check as final items at once (a failed one an error item, a succeeded one with its video), waiting only on the others', async () => {
+		const { emulator, engine } = bed;
+		emulator.kling.config.durationFor = (t) => (t.prompt.includes('[[fail]]') || t.prompt.includes('[[fast]]') ? { submittedMs: 0, processingMs: 0 } : null);
+		const node = klingNode(callbackParams({ prompt: '={{ $json.prompt }}' }), { onError: 'continueErrorOutput' });
+		const input = ['a [[fail]]', 'b', 'c [[fast]]'].map((prompt) => ({ json: { prompt }, binary: { data: portrait, audio: voice } }));
+		const run = await runNode(engine, node, input, klingCredentials(emulator));
+		expect(run.raw.status).toBe('waiting');
+		const onTimeout = run.raw.data.executionData?.nodeExecutionStack[0].data.main[0] as INodeExecutionData[];
+		expect((onTimeout[0].json.error as IDataObject | undefined)?.status).toBe('failed');
+		expect(onTimeout.map((i) => i.json.status)).toEqual([undefined, 'timedOut', 'succeeded']);
+		expect(onTimeout[2].binary?.video).toBeDefined();
+		const round = run.raw.data.executionData?.contextData?.['node:Node']?.callbackWait as IDataObject;
+		expect((round.tasks as IDataObject[]).map((t) => t.itemIndex)).toEqual([1]);
 	});
 
 	it('Akool: sets webhookUrl to the resume URL + node ID and parks the execution; the user\'s Webhook URL option is not used', async () => {

@@ -1,7 +1,11 @@
-import type { INodeExecutionData } from 'n8n-workflow';
+import type { INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
 import { akoolWaitHint } from '../../nodes/Akool/callback';
 import { klingWaitHint } from '../../nodes/KlingAvatar/callback';
-import type { CallbackRound } from '../../nodes/shared/callbackWait';
+import type { CallbackProvider } from '../../nodes/shared/callbackOperation';
+import { callbackWebhook } from '../../nodes/shared/callbackOperation';
+import type { CallbackHint, CallbackRound } from '../../nodes/shared/callbackWait';
+import { withFailureKind } from '../../nodes/shared/errors';
+import { waitAndDownloadProperties } from '../../nodes/shared/waitOptions';
 import {
 	CALLBACK_WEBHOOKS,
 	EndedTasks,
@@ -66,11 +70,15 @@ describe('unreachableReason', () => {
 		['http://172.20.0.5/webhook-waiting/1/n', 'private'],
 		['http://192.168.1.10/webhook-waiting/1/n', 'private'],
 		['http://169.254.1.1/webhook-waiting/1/n', 'link-local'],
+		['http://100.64.0.7/webhook-waiting/1/n', 'shared (carrier-grade NAT)'],
+		['http://100.127.255.1/webhook-waiting/1/n', 'shared (carrier-grade NAT)'],
+		['http://n8n.local:5678/webhook-waiting/1/n', 'local network name'],
+		['http://host.docker.internal:5678/webhook-waiting/1/n', 'this machine'],
 	])('names %s as unreachable (%s)', (url, words) => {
 		expect(unreachableReason(url)).toContain(words);
 	});
 
-	it.each(['https://n8n.example.com/webhook-waiting/1/n', 'http://172.32.0.1/x', 'http://8.8.8.8/x'])('has nothing against %s', (url) => {
+	it.each(['https://n8n.example.com/webhook-waiting/1/n', 'http://172.32.0.1/x', 'http://8.8.8.8/x', 'http://100.128.0.1/x', 'http://100.63.255.255/x', 'https://local.example.com/x'])('has nothing against %s', (url) => {
 		expect(unreachableReason(url)).toBe('');
 	});
 });
@@ -283,17 +291,111 @@ describe('akoolWaitHint', () => {
 		expect(akoolWaitHint(delivery({ _id: 'v1', status: 2, type: 'avatar' }), keys, NOW)).toEqual({ taskId: 'v1', terminal: false });
 	});
 
-	it('refuses a wrong signature, a stale delivery (replay) or a body of another shape', () => {
-		expect(akoolWaitHint(delivery({ _id: 'v1', status: 3 }), keys, NOW + 10 * 60_000)).toBe('refused');
-		const d = delivery({ _id: 'v1', status: 3 });
-		expect(akoolWaitHint({ ...d, signature: '0'.repeat(40) }, keys, NOW)).toBe('refused');
-		expect(akoolWaitHint({ ...d, nonce: '9999' }, keys, NOW)).toBe('refused');
+	it('refuses only a body of another shape (not an Akool delivery at all)', () => {
 		expect(akoolWaitHint({ _id: 'v1', status: 3 }, keys, NOW)).toBe('refused');
-		expect(akoolWaitHint(delivery({ _id: 'v1', status: 3 }, { clientId: 'otherClientId', clientSecret: keys.clientSecret }), keys, NOW)).toBe('refused');
+	});
+
+	it('takes a wrong signature or a stale delivery as no hint, not as a refusal: the reads decide (a 401 would make Akool retry forever, and a mistyped Client ID end every batch at Max Wait)', () => {
+		// Older than the verifier's window (1 h).
+		expect(akoolWaitHint(delivery({ _id: 'v1', status: 3 }), keys, NOW + 2 * 60 * 60_000)).toEqual({});
+		const d = delivery({ _id: 'v1', status: 3 });
+		expect(akoolWaitHint({ ...d, signature: '0'.repeat(40) }, keys, NOW)).toEqual({});
+		expect(akoolWaitHint({ ...d, nonce: '9999' }, keys, NOW)).toEqual({});
+		expect(akoolWaitHint(delivery({ _id: 'v1', status: 3 }, { clientId: 'otherClientId', clientSecret: keys.clientSecret }), keys, NOW)).toEqual({});
 	});
 
 	it('gives no hint, without refusing, when it cannot check (no Client ID) or cannot decrypt', () => {
 		expect(akoolWaitHint({ anything: true }, undefined, NOW)).toEqual({});
 		expect(akoolWaitHint(delivery({ _id: 'v1', status: 3 }), { clientId: keys.clientId, clientSecret: 'another-secret-of-24-chr' }, NOW)).toEqual({});
+	});
+});
+
+// ─────────────── callbackWebhook() with a fake webhook context and a fake provider ───────────────
+
+let fakeExecution = 0;
+function webhookSetup(ids: string[], read: (id: string) => Promise<NormalizedTask>, hint: CallbackHint | 'refused', nodeName = 'Kling') {
+	const executionId = `ex-${++fakeExecution}`;
+	const stored = round(ids);
+	const stack = ids.map((taskId, i) => ({ json: { taskId, status: 'timedOut' }, pairedItem: { item: i } }));
+	const sent: Array<{ code: number; body: unknown }> = [];
+	const expressions: string[] = [];
+	const res = { status: (code: number) => ({ json: (b: unknown) => sent.push({ code, body: b }) }) };
+	const ctx = {
+		getNode: () => ({ id: 'node-1', name: nodeName, type: 'x', typeVersion: 1, position: [0, 0], parameters: {} }),
+		evaluateExpression: (expr: string) => {
+			expressions.push(expr);
+			return expr.includes('.context.') ? JSON.parse(JSON.stringify({ ...stored, tasks: stored.tasks.map((t) => ({ ...t, download: false })) })) : stack;
+		},
+		getBodyData: () => ({}),
+		getExecutionId: () => executionId,
+		getResponseObject: () => res,
+		logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+	} as unknown as IWebhookFunctions;
+	const provider: CallbackProvider = {
+		provider: 'Kling',
+		read: async (_c, id) => await read(id),
+		hint: async () => hint,
+		videoFileName: (t) => `${t.taskId}.mp4`,
+	};
+	return { ctx, provider, sent, expressions };
+}
+
+describe('callbackWebhook', () => {
+	it('answers 503 without resuming when a status read fails (provider briefly down), so the provider sends the callback again', async () => {
+		let down = true;
+		const { ctx, provider, sent } = webhookSetup(['a', 'b'], async (id) => {
+			if (id === 'b' && down) throw new Error('503 Service Unavailable');
+			return task(id, 'succeeded');
+		}, { taskId: 'b', terminal: true });
+		const result = await callbackWebhook(ctx, provider);
+		expect(result.workflowData).toBeUndefined();
+		expect(result.webhookResponse).toBeUndefined();
+		expect(result.noWebhookResponse).toBe(true);
+		expect(sent).toEqual([{ code: 503, body: expect.anything() }]);
+
+		// The provider's next try, with the API back: resumes.
+		down = false;
+		const again = await callbackWebhook(ctx, provider);
+		expect(again.workflowData?.[0].map((i) => i.json.status)).toEqual(['succeeded', 'succeeded']);
+	});
+
+	it('reads a retryable failure again before answering (the engine\'s read backoff)', async () => {
+		let failures = 1;
+		const { ctx, provider, sent } = webhookSetup(['a'], async (id) => {
+			if (failures-- > 0) throw withFailureKind(new Error('429 Too Many Requests'), 'retryable');
+			return task(id, 'succeeded');
+		}, { taskId: 'a', terminal: true });
+		const result = await callbackWebhook(ctx, provider);
+		expect(result.workflowData?.[0]).toHaveLength(1);
+		expect(sent.map((s) => s.code)).toEqual([200]);
+	}, 20_000);
+
+	it('answers 200 and keeps waiting when the reads show a task still running', async () => {
+		const { ctx, provider, sent } = webhookSetup(['a', 'b'], async (id) => task(id, id === 'a' ? 'succeeded' : 'processing'), {});
+		const result = await callbackWebhook(ctx, provider);
+		expect(result.workflowData).toBeUndefined();
+		expect(result.webhookResponse).toEqual({ received: true });
+		expect(sent).toEqual([]);
+	});
+
+	it('reads the round of a node whose name holds "}}" (escaped inside the expression)', async () => {
+		const { ctx, provider, expressions } = webhookSetup(['a'], async (id) => task(id, 'succeeded'), {}, 'Kling }} {{ x');
+		const result = await callbackWebhook(ctx, provider);
+		expect(result.workflowData?.[0]).toHaveLength(1);
+		const roundExpression = expressions.find((e) => e.includes('.context.')) as string;
+		// Only the expression's own braces remain.
+		expect(roundExpression.match(/\}\}/g)).toHaveLength(1);
+		expect(roundExpression.match(/\{\{/g)).toHaveLength(1);
+		expect(roundExpression).toContain('\\u007d\\u007d');
+	});
+});
+
+describe('Max Wait field', () => {
+	const maxWait = (callbackProvider?: string) => waitAndDownloadProperties({ wait: true, callbackProvider }).find((p) => p.name === 'maxWaitMinutes');
+	it('says what Max Wait does with Wait By → Provider Callback: the items come out timedOut (they do not fail)', () => {
+		expect(maxWait('Kling')?.description).toMatch(/Provider Callback.*timedOut/);
+	});
+	it('says nothing of callbacks where the operation has none', () => {
+		expect(maxWait()?.description).not.toMatch(/Callback|timedOut/);
 	});
 });

@@ -1,5 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 import { invalidInput } from '../../../shared/items';
 import { checkImage } from '../../../shared/media/validateMedia';
 import type { MediaSourceKind } from '../../../shared/mediaInput';
@@ -7,6 +7,7 @@ import { resolveMediaInput } from '../../../shared/mediaInput';
 import { parseHttpUrl } from '../../../shared/mediaSource';
 import { readString } from '../../../shared/parameters';
 import { executeTaskOperation } from '../../../shared/taskOperation';
+import { runsAsTool } from '../../../shared/toolMode';
 import { pollingOptionFields, waitAndDownloadProperties } from '../../../shared/waitOptions';
 import type { AudioRef, AvatarCreateRequest } from '../../avatarTaskApi';
 import { klingAvatarApi } from '../../avatarTaskApi';
@@ -229,7 +230,17 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	return await executeTaskOperation(this, items, {
 		api: klingAvatarApi(this),
 		waitDefault: true,
-		buildJob: async (i) => {
+		buildJob: async (i, settings) => {
+			// A callback wait confirms every callback by reading the task, and CometAPI does not serve
+			// Kling's avatar query (avatarTaskApi.ts): such a wait could only end at Max Wait. Refused
+			// before anything is paid. (As an AI Agent tool the node polls: not concerned.)
+			if (settings.wait && settings.by === 'callback' && !runsAsTool(this) && (await klingHost(this)).cometApi) {
+				throw new NodeOperationError(this.getNode(), 'Wait By → Provider Callback does not work through CometAPI', {
+					itemIndex: i,
+					description:
+						'The callback wait reads each task back from the provider before it trusts a callback, and CometAPI does not serve Kling\'s avatar query path, so the wait could only end at Max Wait. Nothing was sent to Kling for this item. Choose Wait By → Polling, or Kling\'s own API (Region Global or China) in the credential.',
+				});
+			}
 			const externalTaskId = readString(this, i, 'options.externalTaskId', { field: 'External Task ID', kind: 'id', provider: PROVIDER, hintKeys: ['externalTaskId'] });
 			return { itemIndex: i, request: await buildRequest(this, i), ...(externalTaskId ? { externalTaskId } : {}) };
 		},
