@@ -106,7 +106,11 @@ async function main(): Promise<void> {
 	}
 	const file = resolve(REPO_DIR, 'bench/results.json');
 	const previous = only ? safeRead(file) : undefined;
-	const merged = previous ? [...previous.figures.filter((p: { id: string }) => !results.some((r) => r.id === p.id)), ...results] : results;
+	// A row belongs to figure f when its id is f.id or starts with "f.id " (P4 (20), P2 T=10s): rows of
+	// figures run now are replaced, rows of figures that no longer exist are dropped.
+	const ofFigure = (rowId: string, f: Figure) => rowId === f.id || rowId.startsWith(`${f.id} `);
+	const kept = (p: { id: string }) => FIGURES.some((f) => ofFigure(p.id, f)) && !figures.some((f) => ofFigure(p.id, f));
+	const merged = previous ? [...previous.figures.filter(kept), ...results] : results;
 	writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, figures: merged }, null, 2)}\n`);
 	process.stdout.write(`\n${missed ? `${missed} target(s) MISSED` : 'all targets met'}; details in bench/results.json\n`);
 	process.exitCode = missed ? 1 : 0;
