@@ -9,6 +9,7 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import { downloadToBinary } from './download';
+import { coerceString } from './parameters';
 import type { NormalizedTask, TaskStatus } from './task';
 import { isTerminal } from './task';
 
@@ -236,8 +237,12 @@ export async function emitConfirmedTask(ctx: IWebhookFunctions, task: Normalized
 	const item: INodeExecutionData = { json: task };
 	const download = ctx.getNodeParameter('downloadVideo', true) as boolean;
 	if (download && task.status === 'succeeded') {
-		const field = String(ctx.getNodeParameter('videoBinaryProperty', 'video') || 'video');
-		if (!task.videoUrl) {
+		// The typed reader's rules (objects, arrays refused; one-element arrays unwrapped), without an item index.
+		const name = coerceString(ctx.getNodeParameter('videoBinaryProperty', 'video'), 'id');
+		const field = name.ok ? name.value.trim() || 'video' : '';
+		if (!name.ok) {
+			item.json = { ...task, downloadError: `Invalid "Put Video in Field": ${name.problem}; the video was not downloaded` };
+		} else if (!task.videoUrl) {
 			item.json = { ...task, downloadError: `${options.provider} reports the task succeeded but gives no video URL` };
 		} else {
 			try {

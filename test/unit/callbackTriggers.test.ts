@@ -442,6 +442,16 @@ describe('review findings', () => {
 		expect(claimDelivery(ctx, 'T2:submitted')).toBe(false);
 	});
 
+	it('Put Video in Field set by an expression to an object: the task is emitted with downloadError, nothing downloaded into "[object Object]"', async () => {
+		emu.kling.config.durationFor = () => ({ submittedMs: 0, processingMs: 0 });
+		const id = await klingCreate('http://127.0.0.1:9/none');
+		await sleep(50);
+		const call = await callWebhook(kling, klingSetup({ videoBinaryProperty: { name: 'video' } }), { task_id: id });
+		expect(call.emitted).toHaveLength(1);
+		expect(call.emitted[0].binary).toBeUndefined();
+		expect(call.emitted[0].json).toMatchObject({ taskId: id, status: 'succeeded', downloadError: expect.stringMatching(/^Invalid "Put Video in Field": .*object/) });
+	});
+
 	it('a trigger-side download (no execution to cancel it) is bounded in time: on timeout the task is emitted with downloadError', async () => {
 		emu.kling.config.durationFor = () => ({ submittedMs: 0, processingMs: 0 });
 		const id = await klingCreate('http://127.0.0.1:9/none');
